@@ -1,0 +1,24 @@
+import { cardClasses } from "@/components/ui/styles";
+
+const bar = "rounded-md bg-zinc-200 motion-safe:animate-pulse dark:bg-zinc-800";
+
+export default function AccountLoading() {
+  return (
+    <div className="mx-auto flex max-w-4xl flex-col gap-8 px-4 py-12 sm:px-6" aria-busy="true">
+      <p role="status" className="sr-only">
+        Loading your account…
+      </p>
+      <div className={`${bar} h-9 w-56`} />
+      <div className="grid gap-6 md:grid-cols-2" aria-hidden="true">
+        {[0, 1].map((card) => (
+          <div key={card} className={`${cardClasses} flex flex-col gap-4 p-6`}>
+            <div className={`${bar} h-6 w-24`} />
+            <div className={`${bar} h-4 w-3/4`} />
+            <div className={`${bar} h-4 w-1/2`} />
+            <div className={`${bar} mt-4 h-10 w-28`} />
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}

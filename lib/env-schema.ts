@@ -1,0 +1,110 @@
+import { z } from "zod";
+
+// The one place that says which variables the server reads and what they must look like.
+// Pure (no `server-only`) so scripts and tests can validate an environment too; the app reads
+// values through lib/env.ts.
+
+const DEV_AUTH_SECRET = "dev-only-auth-secret-not-for-production-use-0000";
+
+const optional = z
+  .string()
+  .trim()
+  .transform((value) => (value === "" ? undefined : value))
+  .optional();
+
+const booleanFlag = z
+  .enum(["true", "false", "1", "0", ""])
+  .optional()
+  .transform((value) => value === "true" || value === "1");
+
+const postgresUrl = z
+  .string({ error: "is required (a postgresql:// connection string)" })
+  .trim()
+  .min(1, "is required (a postgresql:// connection string)")
+  .refine((value) => /^postgres(ql)?:\/\/[^\s]+$/.test(value), {
+    message: "must be a postgresql:// connection string",
+  });
+
+export const serverEnvSchema = z
+  .object({
+    NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+    DATABASE_URL: postgresUrl,
+    APP_URL: z.url({ error: "must be an absolute URL such as https://example.com" }).optional(),
+    VERCEL_PROJECT_PRODUCTION_URL: optional,
+    AUTH_SECRET: optional,
+    EMAIL_SERVER: optional,
+    EMAIL_FROM: z.string().trim().default("Checkout Starter <no-reply@example.com>"),
+    AUTH_DEV_MAILBOX: booleanFlag,
+    AUTH_GITHUB_ID: optional,
+    AUTH_GITHUB_SECRET: optional,
+    AUTH_GOOGLE_ID: optional,
+    AUTH_GOOGLE_SECRET: optional,
+  })
+  .superRefine((env, ctx) => {
+    const production = env.NODE_ENV === "production";
+    if (production && !env.AUTH_SECRET) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["AUTH_SECRET"],
+        message: "is required in production (generate one with `openssl rand -base64 33`)",
+      });
+    }
+    if (env.AUTH_SECRET && env.AUTH_SECRET.length < 32) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_SECRET"], message: "must be at least 32 characters" });
+    }
+    if (production && !env.EMAIL_SERVER && !env.AUTH_DEV_MAILBOX) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["EMAIL_SERVER"],
+        message:
+          "is required in production to send sign-in links (an smtp:// URL); set AUTH_DEV_MAILBOX=true only for a local test build",
+      });
+    }
+    for (const [id, secret] of [
+      ["AUTH_GITHUB_ID", "AUTH_GITHUB_SECRET"],
+      ["AUTH_GOOGLE_ID", "AUTH_GOOGLE_SECRET"],
+    ] as const) {
+      if (Boolean(env[id]) !== Boolean(env[secret])) {
+        ctx.addIssue({
+          code: "custom",
+          path: [env[id] ? secret : id],
+          message: `must be set together with ${env[id] ? id : secret}`,
+        });
+      }
+    }
+  })
+  .transform((env) => ({
+    ...env,
+    AUTH_SECRET: env.AUTH_SECRET ?? DEV_AUTH_SECRET,
+    APP_URL: (
+      env.APP_URL ??
+      (env.VERCEL_PROJECT_PRODUCTION_URL
+        ? `https://${env.VERCEL_PROJECT_PRODUCTION_URL}`
+        : "http://localhost:3000")
+    ).replace(/\/$/, ""),
+    // The dev mailbox replaces real email only where no mail server is configured, and never
+    // in a production deployment unless a local test build opts in explicitly.
+    devMailboxEnabled:
+      !env.EMAIL_SERVER && (env.NODE_ENV !== "production" || env.AUTH_DEV_MAILBOX),
+  }));
+
+export type ServerEnv = z.infer<typeof serverEnvSchema>;
+
+export class InvalidEnvironmentError extends Error {
+  constructor(readonly problems: string[]) {
+    super(
+      `Invalid configuration — fix these environment variables (see .env.example):\n${problems
+        .map((problem) => `  • ${problem}`)
+        .join("\n")}`,
+    );
+    this.name = "InvalidEnvironmentError";
+  }
+}
+
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const result = serverEnvSchema.safeParse(source);
+  if (result.success) return result.data;
+  throw new InvalidEnvironmentError(
+    result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),
+  );
+}
