@@ -1,0 +1,172 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { ProviderRequestError, ProviderUnavailableError, UnsupportedFeatureError } from "@/lib/payments/errors";
+import type { CheckoutRequest } from "@/lib/payments/types";
+import { stripeProvider } from "./index";
+import { toSessionParams, withSessionPlaceholder } from "./checkout";
+import { FakeStripe } from "./testing/fake-stripe";
+
+function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
+  return {
+    checkoutId: "chk_our_1",
+    mode: "payment",
+    lineItems: [
+      {
+        priceId: "credits_100_pack",
+        productId: "credits_100",
+        name: "100 credits",
+        unitAmount: 1000,
+        currency: "usd",
+        quantity: 3,
+        type: "one_time",
+        interval: null,
+        trialDays: null,
+        externalPriceId: null,
+      },
+    ],
+    customerEmail: "buyer@example.com",
+    successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
+    cancelUrl: "https://app.example/pricing?checkout_id=chk_our_1&canceled=1",
+    idempotencyKey: "checkout_chk_our_1",
+    presentation: "redirect",
+    ...overrides,
+  };
+}
+
+const plan = {
+  priceId: "pro_monthly",
+  productId: "pro",
+  name: "Pro",
+  unitAmount: 2900,
+  currency: "usd",
+  quantity: 1,
+  type: "recurring" as const,
+  interval: "month" as const,
+  trialDays: 7,
+  externalPriceId: null,
+};
+
+describe("stripe request mapping (toSessionParams)", () => {
+  it("builds inline price_data from our catalog amounts and carries our id three ways", () => {
+    const params = toSessionParams(request());
+    expect(params.mode).toBe("payment");
+    expect(params.client_reference_id).toBe("chk_our_1");
+    expect(params.metadata).toEqual({ checkout_id: "chk_our_1" });
+    expect(params.payment_intent_data).toEqual({ metadata: { checkout_id: "chk_our_1" } });
+    expect(params.line_items).toEqual([
+      {
+        quantity: 3,
+        price_data: {
+          currency: "usd",
+          unit_amount: 1000,
+          product_data: { name: "100 credits", metadata: { product_id: "credits_100", price_id: "credits_100_pack" } },
+        },
+      },
+    ]);
+    expect(params.success_url).toBe(
+      "https://app.example/checkout/success?checkout_id=chk_our_1&session_id={CHECKOUT_SESSION_ID}",
+    );
+    expect(params.cancel_url).toBe("https://app.example/pricing?checkout_id=chk_our_1&canceled=1");
+    expect(params.customer_email).toBe("buyer@example.com");
+    expect(params.customer).toBeUndefined();
+  });
+
+  it("uses recurring.interval, trial_period_days and subscription metadata for plans", () => {
+    const params = toSessionParams(request({ mode: "subscription", lineItems: [plan], locale: "de" }));
+    expect(params.line_items?.[0]).toMatchObject({ price_data: { recurring: { interval: "month" }, unit_amount: 2900 } });
+    expect(params.subscription_data).toEqual({ metadata: { checkout_id: "chk_our_1" }, trial_period_days: 7 });
+    expect(params.payment_intent_data).toBeUndefined();
+    expect(params.locale).toBe("de");
+  });
+
+  it("references the provider's price id when the catalog has one", () => {
+    const params = toSessionParams(request({ lineItems: [{ ...request().lineItems[0], externalPriceId: "price_123" }] }));
+    expect(params.line_items).toEqual([{ price: "price_123", quantity: 3 }]);
+  });
+
+  it("prefers the known provider customer over the email", () => {
+    const params = toSessionParams(request({ providerCustomerId: "cus_1" }));
+    expect(params.customer).toBe("cus_1");
+    expect(params.customer_email).toBeUndefined();
+  });
+
+  it("keeps an existing {CHECKOUT_SESSION_ID} placeholder", () => {
+    expect(withSessionPlaceholder("https://a.example/s?x={CHECKOUT_SESSION_ID}")).toBe("https://a.example/s?x={CHECKOUT_SESSION_ID}");
+    expect(withSessionPlaceholder("https://a.example/s")).toBe("https://a.example/s?session_id={CHECKOUT_SESSION_ID}");
+  });
+
+  it("refuses what Stripe cannot do instead of dropping it", () => {
+    expect(() => toSessionParams(request({ presentation: "overlay" }))).toThrow(UnsupportedFeatureError);
+    expect(() => toSessionParams(request({ locale: "xx-YY" }))).toThrow(UnsupportedFeatureError);
+    expect(() => toSessionParams(request({ discountCode: "SUMMER" }))).toThrow(UnsupportedFeatureError);
+    expect(() => toSessionParams(request({ lineItems: [{ ...plan }] }))).toThrow(UnsupportedFeatureError); // trial outside a subscription
+    expect(toSessionParams(request({ discountCode: "promo_1" })).discounts).toEqual([{ promotion_code: "promo_1" }]);
+    expect(toSessionParams(request({ allowDiscountCodes: true })).allow_promotion_codes).toBe(true);
+  });
+});
+
+describe("stripe adapter over HTTP (real SDK → local fake API)", () => {
+  let fake: FakeStripe;
+  const saved = { ...process.env };
+  beforeAll(async () => {
+    fake = await FakeStripe.start();
+  });
+  afterAll(async () => {
+    await fake.stop();
+  });
+  afterEach(() => {
+    process.env = { ...saved };
+  });
+  function configure(url = fake.url) {
+    process.env.STRIPE_SECRET_KEY = "sk_test_adapter";
+    process.env.STRIPE_API_URL = url;
+  }
+
+  it("sends a form-encoded create with our id and the idempotency key, and reads the session back", async () => {
+    configure();
+    const created = await stripeProvider.createCheckout(request());
+    expect(created.providerSessionId).toMatch(/^cs_test_/);
+    expect(created.url).toContain(created.providerSessionId);
+    expect(created.expiresAt).toBeInstanceOf(Date);
+    const sent = fake.creates().at(-1)!;
+    expect(sent.headers["content-type"]).toContain("application/x-www-form-urlencoded");
+    expect(sent.headers["idempotency-key"]).toBe("checkout_chk_our_1");
+    expect(sent.rawBody).toContain("line_items[0][price_data][unit_amount]=1000");
+    expect(sent.body).toMatchObject({ client_reference_id: "chk_our_1", metadata: { checkout_id: "chk_our_1" }, mode: "payment" });
+
+    const open = await stripeProvider.getCheckout(created.providerSessionId);
+    expect(open).toMatchObject({ status: "open", ourCheckoutId: "chk_our_1", amounts: { subtotal: 3000, currency: "usd" } });
+
+    fake.pay(created.providerSessionId);
+    const paid = await stripeProvider.getCheckout(created.providerSessionId);
+    expect(paid.status).toBe("paid");
+    expect(paid.paymentId).toMatch(/^pi_/);
+    expect(paid.customerId).toMatch(/^cus_/);
+  });
+
+  it("returns a subscription snapshot (period end from the items) for a paid subscription session", async () => {
+    configure();
+    const created = await stripeProvider.createCheckout(request({ mode: "subscription", lineItems: [plan], idempotencyKey: "checkout_sub_1" }));
+    fake.pay(created.providerSessionId);
+    const state = await stripeProvider.getCheckout(created.providerSessionId);
+    expect(state.status).toBe("paid"); // no_payment_required during the trial
+    expect(state.subscription).toMatchObject({ status: "trialing", cancelAtPeriodEnd: false, ourCheckoutId: "chk_our_1" });
+    expect(state.subscription!.currentPeriodEnd!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
+    const canceled = await stripeProvider.cancelSubscriptionAtPeriodEnd(state.subscription!.id);
+    expect(canceled.cancelAtPeriodEnd).toBe(true);
+  });
+
+  it("maps 5xx (after the SDK's one retry) to ProviderUnavailableError and 4xx to ProviderRequestError", async () => {
+    configure();
+    fake.failNext(500, 2);
+    await expect(stripeProvider.createCheckout(request({ idempotencyKey: "k1" }))).rejects.toBeInstanceOf(ProviderUnavailableError);
+    fake.failNext(400, 1);
+    await expect(stripeProvider.createCheckout(request({ idempotencyKey: "k2" }))).rejects.toBeInstanceOf(ProviderRequestError);
+  });
+
+  it("maps a refused connection to ProviderUnavailableError with an actionable message", async () => {
+    configure("http://127.0.0.1:9"); // discard port: nothing listens
+    const error = await stripeProvider.createCheckout(request()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(/Try again/);
+  });
+});

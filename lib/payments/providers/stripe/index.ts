@@ -1,0 +1,19 @@
+import "server-only";
+import type { PaymentProvider } from "@/lib/payments/types";
+import {
+  cancelStripeSubscriptionAtPeriodEnd,
+  createStripeCheckout,
+  getStripeCheckout,
+  stripeCapabilities,
+} from "./checkout";
+import { verifyStripeWebhook } from "./webhooks";
+
+/** Stripe Checkout Sessions (hosted page), through the official SDK. */
+export const stripeProvider: PaymentProvider = {
+  name: "stripe",
+  capabilities: stripeCapabilities,
+  createCheckout: createStripeCheckout,
+  getCheckout: getStripeCheckout,
+  verifyWebhook: verifyStripeWebhook,
+  cancelSubscriptionAtPeriodEnd: cancelStripeSubscriptionAtPeriodEnd,
+};
