@@ -74,7 +74,7 @@ export function SubscribeButton({ priceId, quantity = 1, presentation = "redirec
           "inline-flex w-full items-center justify-center rounded-lg bg-indigo-600 px-4 py-2.5 text-sm font-semibold text-white hover:bg-indigo-500 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-indigo-600 disabled:cursor-wait disabled:opacity-70"
         }
       >
-        {pending ? "Starting checkout…" : children}
+        {pending ? "Redirecting to checkout…" : children}
       </button>
       {error ? (
         <p role="alert" className="text-sm text-red-700 dark:text-red-400">

@@ -1,11 +1,14 @@
-import { parseServerEnv } from "./env-schema";
+import { InvalidEnvironmentError, parseServerEnv } from "./env-schema";
+import { assertPaymentsConfigured } from "./payments/config";
 
-/** Stops a misconfigured server at boot with a message naming each bad variable. */
+/** Stops a misconfigured server at boot with a message naming the bad variable. */
 export function validateEnvironmentAtBoot(): void {
   try {
     parseServerEnv(process.env);
+    assertPaymentsConfigured(process.env);
   } catch (error) {
-    console.error(`\n${error instanceof Error ? error.message : String(error)}\n`);
+    const message = error instanceof Error ? error.message : String(error);
+    console.error(`\n${error instanceof InvalidEnvironmentError ? message : `Invalid configuration: ${message}`}\n`);
     process.exit(1);
   }
 }

@@ -56,3 +56,12 @@ describe("server configuration", () => {
     expect(parseServerEnv({ ...base, APP_URL: "https://a.example/" }).APP_URL).toBe("https://a.example");
   });
 });
+
+describe("empty values", () => {
+  it("treats KEY= (copied from .env.example) as unset", () => {
+    const env = parseServerEnv({ ...base, APP_URL: "", EMAIL_FROM: "", AUTH_SECRET: " ", CRON_SECRET: "" });
+    expect(env.APP_URL).toBe("http://localhost:3000");
+    expect(env.EMAIL_FROM).toMatch(/@/);
+    expect(env.CRON_SECRET).toBeUndefined();
+  });
+});

@@ -39,6 +39,7 @@ export const serverEnvSchema = z
     AUTH_GITHUB_SECRET: optional,
     AUTH_GOOGLE_ID: optional,
     AUTH_GOOGLE_SECRET: optional,
+    CRON_SECRET: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === "production";
@@ -102,7 +103,9 @@ export class InvalidEnvironmentError extends Error {
 }
 
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
-  const result = serverEnvSchema.safeParse(source);
+  // An empty value (`KEY=` copied from .env.example) means "not set".
+  const given = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value.trim() !== ""));
+  const result = serverEnvSchema.safeParse(given);
   if (result.success) return result.data;
   throw new InvalidEnvironmentError(
     result.error.issues.map((issue) => `${issue.path.join(".") || "environment"} ${issue.message}`),

@@ -1,6 +1,7 @@
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "../lib/generated/prisma/client";
 import { demoCatalog } from "../lib/catalog/demo-catalog";
+import { CATALOG_PROVIDERS, externalIdsFor } from "../lib/catalog/external-ids";
 
 // Idempotent: upserts the demo catalog, so it runs on every `npm run dev` start.
 export async function seedCatalog(prisma: PrismaClient): Promise<void> {
@@ -36,6 +37,16 @@ export async function seedCatalog(prisma: PrismaClient): Promise<void> {
         where: { id: price.id },
         create: { id: price.id, ...priceData },
         update: priceData,
+      });
+    }
+  }
+  const priceIds = demoCatalog.flatMap((product) => product.prices.map((price) => price.id));
+  for (const provider of CATALOG_PROVIDERS) {
+    for (const [priceId, externalId] of Object.entries(externalIdsFor(provider, priceIds))) {
+      await prisma.priceExternalId.upsert({
+        where: { priceId_provider: { priceId, provider } },
+        create: { priceId, provider, externalId },
+        update: { externalId },
       });
     }
   }

@@ -19,6 +19,7 @@ import { Clock } from "./core/clock";
 import { handleControl, type Runtime, type RuntimeProvider } from "./core/control";
 import { HttpError, isLoopback, readBody, sendJson, sendHtml } from "./core/http";
 import { esc, page } from "./core/html";
+import { ApiTraffic } from "./core/traffic";
 import type { ProviderRequest } from "./core/types";
 import { DEFAULT_RETRY_SCHEDULE, WebhookDispatcher, defaultSettings } from "./core/webhooks";
 import { providers as registry } from "./providers/index";
@@ -78,6 +79,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const runtime: Runtime = { clock, providers: new Map() };
   const servers: http.Server[] = [];
   const dispatchers: WebhookDispatcher[] = [];
+  const traffics: ApiTraffic[] = [];
 
   try {
     for (const providerModule of selected) {
@@ -98,7 +100,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         apiKey: apiKey || undefined,
         log,
       });
-      const rp: RuntimeProvider = { module: providerModule, instance, webhooks, url: "" };
+      const traffic = new ApiTraffic();
+      traffics.push(traffic);
+      const rp: RuntimeProvider = { module: providerModule, instance, webhooks, traffic, url: "" };
       const server = http.createServer((req, res) => void onRequest(runtime, rp, req, res, log));
       server.keepAliveTimeout = 5_000;
       servers.push(server);
@@ -148,6 +152,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       clearInterval(interval);
       unsubscribe();
       for (const d of dispatchers) d.close();
+      for (const t of traffics) t.close();
       await Promise.all(
         servers.map(
           (s) =>
@@ -183,7 +188,7 @@ async function onRequest(rt: Runtime, rp: RuntimeProvider, req: http.IncomingMes
         }
       }
       const segments = url.pathname.split("/").slice(2).filter(Boolean).map(decodeURIComponent);
-      const result = await handleControl(rt, method, segments, body);
+      const result = await handleControl(rt, method, segments, body, url.searchParams);
       sendJson(res, result.status ?? 200, result.body);
       return;
     }
@@ -199,6 +204,10 @@ async function onRequest(rt: Runtime, rp: RuntimeProvider, req: http.IncomingMes
       );
       return;
     }
+    if (rp.module.api.isApiPath(url.pathname)) {
+      const answered = await applyTraffic(rp, r);
+      if (answered) return;
+    }
     const handled = await rp.instance.handle(r);
     if (!handled) rp.instance.notFound(r);
   } catch (err) {
@@ -213,6 +222,33 @@ async function onRequest(rt: Runtime, rp: RuntimeProvider, req: http.IncomingMes
     log(`[${rp.module.name}] ${method} ${url.pathname} failed: ${err instanceof Error ? err.stack : String(err)}`);
     sendJson(res, 500, { error: { type: "api_error", message: "The sandbox hit an internal error; see its log." } });
   }
+}
+
+/**
+ * Logs an API request and applies the first matching injected fault: waits `delayMs`, then
+ * answers `status` in the provider's error shape. Returns true when the request is answered
+ * (or dropped because the sandbox stopped) and must not reach the provider.
+ * A delay without a status hands the request on afterwards — even if the client gave up
+ * meanwhile, as with a real API that processed a request whose answer was lost.
+ */
+async function applyTraffic(rp: RuntimeProvider, r: ProviderRequest): Promise<boolean> {
+  const started = Date.now();
+  const entry = rp.traffic.record({ method: r.method, path: r.path, search: r.url.search.slice(1), headers: r.req.headers, rawBody: await r.body() });
+  r.res.once("finish", () => {
+    entry.status = r.res.statusCode;
+    entry.durationMs = Date.now() - started;
+  });
+  const fault = rp.traffic.take(r.method, r.path);
+  if (!fault) return false;
+  entry.faultId = fault.id;
+  if (fault.delayMs > 0 && !(await rp.traffic.delay(fault.delayMs))) {
+    r.res.destroy();
+    return true;
+  }
+  if (fault.status === null) return false;
+  const message = `Injected fault ${fault.id}: the sandbox answered ${fault.status} to ${r.method} ${r.path} as told by POST /_sandbox/${rp.module.name}/faults.`;
+  if (!r.res.destroyed) sendJson(r.res, fault.status, fault.body ?? rp.module.api.errorBody(fault.status, message), { "Sandbox-Fault": String(fault.id), ...fault.headers });
+  return true;
 }
 
 async function main(): Promise<void> {

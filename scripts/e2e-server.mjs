@@ -1,17 +1,20 @@
 // The Playwright web server: a production build (`next start`) on a throwaway embedded
 // database (or DATABASE_URL), with the dev mailbox allowed because no mail server exists.
-import { loadEnvFiles, migrateAndSeed, nextBin, provideDatabase, superviseChild } from "./local-stack.mjs";
+import { loadEnvFiles, migrateAndSeed, nextBin, provideDatabase, providePayments, superviseChild } from "./local-stack.mjs";
 
 loadEnvFiles({ dev: false });
 
 const port = process.env.E2E_PORT ?? "3100";
 const database = await provideDatabase({});
 await migrateAndSeed(database.url);
+const payments = await providePayments({ appUrl: `http://localhost:${port}`, port: Number(process.env.SANDBOX_PORT || 4310) });
 console.log(`[e2e] database: ${database.label}`);
+console.log(`[e2e] payments: ${payments.label}`);
 
 superviseChild(process.execPath, [nextBin(), "start", "--port", port], {
   env: {
     ...process.env,
+    ...payments.env,
     NODE_ENV: "production",
     DATABASE_URL: database.url,
     // `next start` reports its own address as "localhost"; the browser must use the same host,
@@ -21,5 +24,5 @@ superviseChild(process.execPath, [nextBin(), "start", "--port", port], {
     AUTH_DEV_MAILBOX: "true",
     NEXT_TELEMETRY_DISABLED: "1",
   },
-  cleanups: [database.stop],
+  cleanups: [database.stop, payments.stop],
 });

@@ -34,6 +34,7 @@ const TEMPLATE_CACHE_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.u
  * Starts PGlite on `host:port` (port 0 picks a free one). `dataDir` persists the database;
  * without it the database lives in memory. With `shadow` a second, in-memory PGlite on its
  * own port serves as Prisma Migrate's shadow database.
+ * @param {{ dataDir?: string, port?: number, host?: string, shadow?: boolean }} [options]
  * @returns {Promise<{ url: string, shadowUrl: string | undefined, stop: () => Promise<void> }>}
  */
 export async function startEmbeddedPostgres({ dataDir, port = 0, host = "127.0.0.1", shadow = true } = {}) {

@@ -1,6 +1,6 @@
 // Shared by `npm run dev` and the e2e web server: the local stack around Next.js — the
 // database (embedded PostgreSQL unless DATABASE_URL is set), migrations, the demo catalog
-// and, later, the local payments sandbox.
+// and the local payments sandbox (unless the active provider has real keys).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,4 +70,50 @@ export function redactUrl(url) {
 
 export function nextBin() {
   return path.join(root, "node_modules", "next", "dist", "bin", "next");
+}
+
+// Which variables make a provider "real"; without them the sandbox plays its part.
+const SANDBOX_CREDENTIALS = {
+  stripe: { key: "STRIPE_SECRET_KEY", apiUrl: "STRIPE_API_URL", env: { STRIPE_SECRET_KEY: "sk_test_sandbox", STRIPE_WEBHOOK_SECRET: "whsec_sandbox_secret" } },
+  creem: { key: "CREEM_API_KEY", apiUrl: "CREEM_API_URL", env: { CREEM_API_KEY: "creem_test_sandbox", CREEM_WEBHOOK_SECRET: "whsec_sandbox_creem_secret" } },
+  faststar: { key: "FASTSTAR_API_KEY", apiUrl: "FASTSTAR_API_URL", env: { FASTSTAR_API_KEY: "fs_test_sandbox", FASTSTAR_WEBHOOK_SECRET: "faststar_whsec_sandbox_secret" } },
+  recur: { key: "RECUR_SECRET_KEY", apiUrl: "RECUR_API_URL", env: { RECUR_SECRET_KEY: "sk_test_sandbox_recur", RECUR_WEBHOOK_SECRET: "whsec_sandbox_recur_secret" } },
+  dodo: { key: "DODO_PAYMENTS_API_KEY", apiUrl: "DODO_PAYMENTS_BASE_URL", env: { DODO_PAYMENTS_API_KEY: "dodo_test_sandbox_key", DODO_PAYMENTS_WEBHOOK_KEY: "whsec_ZG9kby1zYW5kYm94LXdlYmhvb2stc2VjcmV0LTAwMDE=" } },
+};
+
+/**
+ * Starts the local payments sandbox when the active provider has no real key configured and
+ * returns the variables that point its adapter there; with real keys, returns nothing to add.
+ */
+export async function providePayments({ appUrl, port }) {
+  const provider = (process.env.PAYMENTS_PROVIDER || "stripe").trim().toLowerCase();
+  const credentials = SANDBOX_CREDENTIALS[provider];
+  if (!credentials) throw new Error(`PAYMENTS_PROVIDER=${provider} has no local sandbox in this build.`);
+  if (process.env[credentials.key] && !process.env[credentials.apiUrl]) {
+    return { label: `${provider} (your keys; webhooks must be forwarded to ${appUrl}/api/webhooks/${provider})`, env: {}, stop: async () => {} };
+  }
+  const env = {
+    ...process.env,
+    ...credentials.env,
+    SANDBOX_PORT: String(port),
+    [`SANDBOX_${provider.toUpperCase()}_WEBHOOK_URL`]: `${appUrl.replace("localhost", "127.0.0.1")}/api/webhooks/${provider}`,
+  };
+  const child = spawn(process.execPath, ["--import", "tsx", "sandbox/server.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "inherit"] });
+  const apiUrl = await new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout.on("data", (chunk) => {
+      output += chunk;
+      const match = output.match(new RegExp(`sandbox ${provider}\\s+(http://\\S+)`));
+      if (match) resolve(match[1]);
+    });
+    child.on("exit", (code) => reject(new Error(`The payments sandbox exited (code ${code}) before it was ready:\n${output}`)));
+  });
+  child.stdout.pipe(process.stdout);
+  return {
+    label: `${provider} — local SANDBOX at ${apiUrl} (no keys; test card 4242 4242 4242 4242)`,
+    env: { ...credentials.env, [credentials.apiUrl]: apiUrl },
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+    },
+  };
 }

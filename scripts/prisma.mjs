@@ -48,6 +48,7 @@ export function canReachPrismaEngineHost() {
 
 /**
  * Whether to run Prisma with the WebAssembly schema engine, and why.
+ * @param {Record<string, string | undefined>} [env]
  * @returns {Promise<{ useBridge: boolean, reason: string }>}
  */
 export async function decideSchemaEngine(env = process.env) {

@@ -1,5 +1,6 @@
 import Link from "next/link";
 import { buttonClasses } from "@/components/ui/styles";
+import { CheckoutActions } from "./checkout-actions";
 
 export type ProductKind = "plan" | "one_time" | "credit_pack";
 
@@ -7,6 +8,10 @@ type PricingCtaProps = {
   priceId: string;
   kind: ProductKind;
   signedIn: boolean;
+  minQuantity: number;
+  maxQuantity: number;
+  /** The configured provider's page can open in an overlay. */
+  overlay: boolean;
 };
 
 const ACTION_LABEL: Record<ProductKind, string> = {
@@ -15,12 +20,8 @@ const ACTION_LABEL: Record<ProductKind, string> = {
   credit_pack: "Buy credits",
 };
 
-/**
- * The call to action on a pricing card. Signed out: a link to sign in that returns to the
- * pricing page. Signed in: the checkout slot — a disabled placeholder until the checkout
- * button is wired in here (`<SubscribeButton priceId={priceId} …>`).
- */
-export function PricingCta({ priceId, kind, signedIn }: PricingCtaProps) {
+/** Signed out: a link to sign in that returns here. Signed in: the checkout buttons. */
+export function PricingCta({ priceId, kind, signedIn, minQuantity, maxQuantity, overlay }: PricingCtaProps) {
   const label = ACTION_LABEL[kind];
   if (!signedIn) {
     return (
@@ -29,16 +30,14 @@ export function PricingCta({ priceId, kind, signedIn }: PricingCtaProps) {
       </Link>
     );
   }
-  // TODO(checkout): replace with <SubscribeButton priceId={priceId}>{label}</SubscribeButton>.
   return (
-    <button
-      type="button"
-      disabled
-      data-cta-placeholder={priceId}
-      title="Checkout is not connected yet"
-      className={buttonClasses("primary", "w-full")}
-    >
-      {label}
-    </button>
+    <CheckoutActions
+      priceId={priceId}
+      label={label}
+      minQuantity={minQuantity}
+      maxQuantity={maxQuantity}
+      quantityLabel={kind === "credit_pack" ? "Packs" : "Quantity"}
+      overlay={overlay}
+    />
   );
 }

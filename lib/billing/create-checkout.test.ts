@@ -3,20 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { ProviderRequestError, ProviderUnavailableError, UnsupportedFeatureError } from "@/lib/payments/errors";
 import { stripeProvider } from "@/lib/payments/providers/stripe";
-import type { FakeStripe } from "@/lib/payments/providers/stripe/testing/fake-stripe";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { createCheckout, type CreateCheckoutInput } from "./create-checkout";
 import { getAccess } from "./entitlements";
 import { CheckoutInputError, IdempotencyConflictError } from "./errors";
-import { APP_URL, createUser, ensureCatalog, startStripe } from "./testing/fixtures";
+import { APP_URL, createUser, ensureCatalog, startStripe, type StripeSandbox } from "./testing/fixtures";
 
-let fake: FakeStripe;
+let sandbox: StripeSandbox;
 beforeAll(async () => {
   await ensureCatalog();
-  fake = await startStripe();
+  sandbox = await startStripe();
 });
 afterAll(async () => {
-  await fake?.stop();
+  await sandbox?.stop();
 });
 
 async function buy(userId: string, input: Partial<CreateCheckoutInput> = {}) {
@@ -31,7 +30,7 @@ describe("inv1: price, currency and product come from the server-side catalog", 
     const row = await db.checkout.findUniqueOrThrow({ where: { id: result.id }, include: { items: true } });
     expect(row).toMatchObject({ amountSubtotal: 3000, amountTotal: 3000, currency: "usd", mode: "payment", status: "open" });
     expect(row.items).toEqual([expect.objectContaining({ priceId: "credits_100_pack", quantity: 3, unitAmount: 1000, currency: "usd" })]);
-    const sent = fake.creates().at(-1)!.body as { line_items: { quantity: string; price_data: Record<string, unknown> }[] };
+    const sent = (await sandbox.creates()).at(-1)!.body as { line_items: { quantity: string; price_data: Record<string, unknown> }[] };
     expect(sent.line_items).toEqual([
       {
         quantity: "3",
@@ -49,7 +48,7 @@ describe("inv1: price, currency and product come from the server-side catalog", 
     const result = await buy(user.id, { priceId: "pro_yearly" });
     const row = await db.checkout.findUniqueOrThrow({ where: { id: result.id } });
     expect(row).toMatchObject({ mode: "subscription", amountTotal: 29000, currency: "usd" });
-    const sent = fake.creates().at(-1)!.body as { line_items: { price_data: { recurring: unknown } }[]; subscription_data: unknown };
+    const sent = (await sandbox.creates()).at(-1)!.body as { line_items: { price_data: { recurring: unknown } }[]; subscription_data: unknown };
     expect(sent.line_items[0].price_data.recurring).toEqual({ interval: "year" });
     expect(sent.subscription_data).toEqual({ trial_period_days: "7", metadata: { checkout_id: result.id } });
   });
@@ -60,7 +59,7 @@ describe("inv1: price, currency and product come from the server-side catalog", 
     await db.price.create({
       data: { id: inactiveId, productId: "credits_100", type: "one_time", unitAmount: 1, currency: "usd", active: false },
     });
-    const creates = fake.creates().length;
+    const creates = (await sandbox.creates()).length;
     for (const input of [
       { priceId: "no_such_price" },
       { priceId: inactiveId },
@@ -73,14 +72,33 @@ describe("inv1: price, currency and product come from the server-side catalog", 
       await expect(buy(user.id, input)).rejects.toBeInstanceOf(CheckoutInputError);
     }
     expect(await db.checkout.count({ where: { userId: user.id } })).toBe(0);
-    expect(fake.creates().length).toBe(creates);
+    expect((await sandbox.creates()).length).toBe(creates);
     await db.price.delete({ where: { id: inactiveId } });
   });
 
-  it("refuses a presentation the provider cannot do instead of silently redirecting", async () => {
+  it("opens an overlay only where the provider's page can be framed, and otherwise falls back to a redirect", async () => {
+    // The sandbox's page can be framed (STRIPE_API_URL is set); real Stripe's cannot.
     const user = await createUser();
-    await expect(buy(user.id, { presentation: "overlay" })).rejects.toBeInstanceOf(UnsupportedFeatureError);
+    const framed = await buy(user.id, { presentation: "overlay" });
+    expect(framed).toMatchObject({ presentation: "overlay", status: "open" });
+    const noOverlay: PaymentProvider = { ...stripeProvider, capabilities: { ...stripeProvider.capabilities, overlay: false } };
+    const fallback = await createCheckout(
+      { userId: user.id, email: user.email, priceId: "credits_100_pack", quantity: 1, appUrl: APP_URL, presentation: "overlay" },
+      { provider: noOverlay },
+    );
+    expect(fallback).toMatchObject({ presentation: "redirect", status: "open" });
+    expect((await db.checkout.findUniqueOrThrow({ where: { id: fallback.id } })).presentation).toBe("redirect");
+  });
+
+  it("refuses what the provider cannot do (a subscription where it has none) before anything is written", async () => {
+    const user = await createUser();
+    const noSubscriptions: PaymentProvider = { ...stripeProvider, capabilities: { ...stripeProvider.capabilities, subscriptions: false } };
+    const creates = (await sandbox.creates()).length;
+    await expect(
+      createCheckout({ userId: user.id, email: user.email, priceId: "pro_monthly", quantity: 1, appUrl: APP_URL }, { provider: noSubscriptions }),
+    ).rejects.toBeInstanceOf(UnsupportedFeatureError);
     expect(await db.checkout.count({ where: { userId: user.id } })).toBe(0);
+    expect((await sandbox.creates()).length).toBe(creates);
   });
 });
 
@@ -101,7 +119,7 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
       { provider: spy },
     );
     expect(seen).toEqual([{ id: result.id, status: "pending" }]);
-    const sent = fake.creates().at(-1)!;
+    const sent = (await sandbox.creates()).at(-1)!;
     expect(sent.body).toMatchObject({
       client_reference_id: result.id,
       metadata: { checkout_id: result.id },
@@ -118,10 +136,10 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
 
   it("marks our row failed and grants nothing when the provider is down (5xx twice) or rejects the request", async () => {
     const user = await createUser();
-    fake.failNext(503, 2);
+    await sandbox.fault({ status: 503, count: 2, paths: "/v1/checkout/sessions", methods: ["POST"] });
     const down = await buy(user.id).catch((error: unknown) => error);
     expect(down).toBeInstanceOf(ProviderUnavailableError);
-    fake.failNext(400, 1);
+    await sandbox.fault({ status: 400, count: 1, paths: "/v1/checkout/sessions", methods: ["POST"] });
     await expect(buy(user.id)).rejects.toBeInstanceOf(ProviderRequestError);
     const rows = await db.checkout.findMany({ where: { userId: user.id } });
     expect(rows).toHaveLength(2);
@@ -137,11 +155,11 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
   it("returns the same open checkout for a repeated idempotency key instead of a second provider session", async () => {
     const user = await createUser();
     const key = `key-${randomUUID()}`;
-    const before = fake.creates().length;
+    const before = (await sandbox.creates()).length;
     const first = await buy(user.id, { idempotencyKey: key, quantity: 2 });
     const again = await buy(user.id, { idempotencyKey: key, quantity: 2 });
     expect(again).toMatchObject({ id: first.id, url: first.url, reused: true });
-    expect(fake.creates().length).toBe(before + 1);
+    expect((await sandbox.creates()).length).toBe(before + 1);
     await expect(buy(user.id, { idempotencyKey: key, quantity: 3 })).rejects.toBeInstanceOf(IdempotencyConflictError);
     // Keys are per user: someone else's identical key is a different checkout.
     const other = await createUser();
@@ -152,11 +170,16 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
   it("retries a failed checkout with the same key under a new provider idempotency key", async () => {
     const user = await createUser();
     const key = `key-${randomUUID()}`;
-    fake.failNext(500, 2);
+    await sandbox.fault({ status: 500, count: 2, paths: "/v1/checkout/sessions", methods: ["POST"] });
     await expect(buy(user.id, { idempotencyKey: key })).rejects.toBeInstanceOf(ProviderUnavailableError);
     const retried = await buy(user.id, { idempotencyKey: key });
     expect(retried.status).toBe("open");
-    expect(fake.creates().at(-1)!.headers["idempotency-key"]).toBe(`checkout_${retried.id}_2`);
+    const creates = await sandbox.creates();
+    expect(creates.slice(-3).map((r) => [r.headers["idempotency-key"], r.status])).toEqual([
+      [`checkout_${retried.id}`, 500],
+      [`checkout_${retried.id}`, 500], // the SDK's one retry, same key
+      [`checkout_${retried.id}_2`, 200],
+    ]);
     expect(await db.checkout.count({ where: { userId: user.id } })).toBe(1);
   });
 });

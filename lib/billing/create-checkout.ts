@@ -13,7 +13,7 @@ import type { CheckoutLineItem, CheckoutMode, PaymentProvider, Presentation, Pro
 import { CheckoutInProgressError, CheckoutInputError, IdempotencyConflictError } from "./errors";
 
 export const SUCCESS_PATH = "/checkout/success";
-export const CANCEL_PATH = "/pricing";
+export const CANCEL_PATH = "/checkout/cancel";
 /** A pending row younger than this is another request still talking to the provider. */
 const IN_FLIGHT_MS = 60_000;
 
@@ -100,9 +100,8 @@ export async function createCheckout(
 
   // Refuse what the provider cannot do — before anything is written.
   const caps = provider.capabilities;
-  if (input.presentation === "overlay" && !caps.overlay) {
-    throw new UnsupportedFeatureError(provider.name, "overlay", `${provider.name} checkout cannot open in an overlay; use presentation "redirect".`);
-  }
+  // Where the provider's page cannot be framed, the overlay falls back to a redirect.
+  if (input.presentation === "overlay" && !caps.overlay) input.presentation = "redirect";
   if (mode === "subscription" && !caps.subscriptions) throw new UnsupportedFeatureError(provider.name, "subscriptions");
   if (input.quantity > 1 && !caps.quantity) throw new UnsupportedFeatureError(provider.name, "quantity", `${provider.name} cannot sell more than one unit per checkout.`);
   if (!externalPriceId && !caps.inlinePrices) {
@@ -208,7 +207,7 @@ async function callProvider(
       customerEmail: request.customerEmail,
       providerCustomerId: request.providerCustomerId,
       successUrl: `${origin}${SUCCESS_PATH}?checkout_id=${id}`,
-      cancelUrl: `${origin}${CANCEL_PATH}?checkout_id=${id}&canceled=1`,
+      cancelUrl: `${origin}${CANCEL_PATH}?checkout_id=${id}`,
       // One provider session per (our checkout, attempt): a network retry reuses it.
       idempotencyKey: attempt === 1 ? `checkout_${checkoutId}` : `checkout_${checkoutId}_${attempt}`,
       presentation: request.presentation,

@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { db } from "@/lib/db";
-import type { FakeStripe } from "@/lib/payments/providers/stripe/testing/fake-stripe";
 import { createCheckout } from "./create-checkout";
-import { creditsBalance } from "./entitlements";
+import { creditsBalance, hasEntitlement } from "./entitlements";
 import { WebhookProcessingError } from "./errors";
-import { APP_URL, createUser, deliver, ensureCatalog, signedEvent, startStripe, webhookRows } from "./testing/fixtures";
+import { APP_URL, createUser, deliver, ensureCatalog, payAndSign, signedEvent, startStripe, webhookRows, type StripeSandbox } from "./testing/fixtures";
 
 // The apply step is wrapped so a test can make it fail AFTER all of its writes (order, grant,
 // checkout status) — the hardest case for a rollback.
@@ -21,21 +20,26 @@ vi.mock("./apply", async (importOriginal) => {
   };
 });
 
-let fake: FakeStripe;
+let sandbox: StripeSandbox;
 beforeAll(async () => {
   await ensureCatalog();
-  fake = await startStripe();
+  sandbox = await startStripe();
 });
 afterAll(async () => {
-  await fake?.stop();
+  await sandbox?.stop();
 });
 
 describe("inv5: a failure while applying a verified event rolls back and is retried", () => {
-  it("rolls back completely (no Order, no Entitlement, checkout still open), marks the event failed, and a redelivery applies once", async () => {
+  // A credit pack grants credits; a subscription (Stripe creates a Customer for it) also
+  // records the customer and the subscription — all of it must roll back.
+  it.each([
+    { priceId: "credits_100_pack", quantity: 4, customers: 0, subscriptions: 0 },
+    { priceId: "starter_monthly", quantity: 1, customers: 1, subscriptions: 1 },
+  ])("$priceId: rolls back completely (no Order, Entitlement, Customer or Subscription; checkout still open), marks the event failed, and a redelivery applies once", async ({ priceId, quantity, customers, subscriptions }) => {
     const user = await createUser();
-    const checkout = await createCheckout({ userId: user.id, email: user.email, priceId: "credits_100_pack", quantity: 4, appUrl: APP_URL });
+    const checkout = await createCheckout({ userId: user.id, email: user.email, priceId, quantity, appUrl: APP_URL });
     const row = await db.checkout.findUniqueOrThrow({ where: { id: checkout.id } });
-    const delivery = signedEvent("checkout.session.completed", fake.pay(row.providerSessionId!));
+    const delivery = await payAndSign(sandbox, row.providerSessionId!); // the sandbox's real event
 
     failure.armed = true;
     const error = await deliver(delivery).catch((e: unknown) => e);
@@ -44,6 +48,7 @@ describe("inv5: a failure while applying a verified event rolls back and is retr
     expect(await db.order.count({ where: { checkoutId: checkout.id } })).toBe(0);
     expect(await db.entitlement.count({ where: { userId: user.id } })).toBe(0);
     expect(await db.customer.count({ where: { userId: user.id } })).toBe(0);
+    expect(await db.subscription.count({ where: { userId: user.id } })).toBe(0);
     expect((await db.checkout.findUniqueOrThrow({ where: { id: checkout.id } })).status).toBe("open");
     expect(await webhookRows(delivery.eventId)).toEqual([
       expect.objectContaining({ status: "failed", attempts: 1, error: expect.stringContaining("simulated crash") }),
@@ -53,8 +58,11 @@ describe("inv5: a failure while applying a verified event rolls back and is retr
     failure.armed = false;
     expect((await deliver(delivery)).status).toBe("applied");
     expect((await deliver(delivery)).status).toBe("duplicate");
-    expect(await creditsBalance(user.id)).toBe(400);
+    if (priceId === "credits_100_pack") expect(await creditsBalance(user.id)).toBe(400);
+    else expect(await hasEntitlement(user.id, "starter")).toBe(true);
     expect(await db.order.count({ where: { checkoutId: checkout.id } })).toBe(1);
+    expect(await db.customer.count({ where: { userId: user.id } })).toBe(customers);
+    expect(await db.subscription.count({ where: { userId: user.id } })).toBe(subscriptions);
     expect(await webhookRows(delivery.eventId)).toEqual([expect.objectContaining({ status: "applied", attempts: 2, error: null })]);
   });
 
@@ -62,11 +70,11 @@ describe("inv5: a failure while applying a verified event rolls back and is retr
     const user = await createUser();
     const first = await createCheckout({ userId: user.id, email: user.email, priceId: "lifetime_once", quantity: 1, appUrl: APP_URL });
     const second = await createCheckout({ userId: user.id, email: user.email, priceId: "credits_100_pack", quantity: 1, appUrl: APP_URL });
-    const paidFirst = fake.pay((await db.checkout.findUniqueOrThrow({ where: { id: first.id } })).providerSessionId!);
-    await deliver(signedEvent("checkout.session.completed", paidFirst));
+    const paidFirst = await payAndSign(sandbox, (await db.checkout.findUniqueOrThrow({ where: { id: first.id } })).providerSessionId!);
+    expect((await deliver(paidFirst)).status).toBe("applied");
     // A (bogus) completion for the second checkout reusing the first one's payment id.
-    const paidSecond = fake.pay((await db.checkout.findUniqueOrThrow({ where: { id: second.id } })).providerSessionId!);
-    const delivery = signedEvent("checkout.session.completed", { ...paidSecond, payment_intent: paidFirst.payment_intent });
+    const paidSecond = await sandbox.pay((await db.checkout.findUniqueOrThrow({ where: { id: second.id } })).providerSessionId!);
+    const delivery = signedEvent("checkout.session.completed", { ...paidSecond, payment_intent: paidFirst.session.payment_intent });
     await expect(deliver(delivery)).rejects.toBeInstanceOf(WebhookProcessingError);
     expect((await db.checkout.findUniqueOrThrow({ where: { id: second.id } })).status).toBe("open");
     expect(await creditsBalance(user.id)).toBe(0);

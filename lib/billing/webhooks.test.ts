@@ -1,21 +1,34 @@
 import fc from "fast-check";
+import type Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { ProviderConfigurationError, UnknownProviderError, WebhookVerificationError } from "@/lib/payments/errors";
-import type { FakeStripe, Json } from "@/lib/payments/providers/stripe/testing/fake-stripe";
 import { createCheckout } from "./create-checkout";
 import { creditsBalance, getAccess, hasEntitlement } from "./entitlements";
 import { syncCheckout } from "./sync-checkout";
 import { handleWebhook } from "./webhooks";
-import { APP_URL, WEBHOOK_SECRET, createUser, deliver, ensureCatalog, signedEvent, startStripe, webhookRows } from "./testing/fixtures";
+import {
+  APP_URL,
+  WEBHOOK_SECRET,
+  createUser,
+  deliver,
+  ensureCatalog,
+  payAndSign,
+  signedEvent,
+  signedSandboxEvent,
+  startStripe,
+  webhookRows,
+  type Json,
+  type StripeSandbox,
+} from "./testing/fixtures";
 
-let fake: FakeStripe;
+let sandbox: StripeSandbox;
 beforeAll(async () => {
   await ensureCatalog();
-  fake = await startStripe();
+  sandbox = await startStripe();
 });
 afterAll(async () => {
-  await fake?.stop();
+  await sandbox?.stop();
 });
 afterEach(() => {
   process.env.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET;
@@ -32,20 +45,25 @@ const nowSeconds = () => Math.floor(Date.now() / 1000);
 describe("T1–T4 (seed 003): a webhook is matched by checkout id, never by email or customer", () => {
   it("pays 1 pack (A), opens 10 packs (B, unpaid), then A's webhook arrives: exactly 100 credits, B still open", async () => {
     const user = await createUser();
+    // The same person at Stripe for both checkouts: one Customer, known to us.
+    const customer = await sandbox.stripe.customers.create({ email: user.email ?? undefined });
+    await db.customer.create({ data: { userId: user.id, provider: "stripe", providerCustomerId: customer.id } });
     // T1: checkout A for one pack, paid at the provider.
     const a = await open(user.id, "credits_100_pack", 1);
-    const paidA = fake.pay(a.sessionId, { customer: "cus_same_person" });
-    // T3: checkout B for ten packs, same user, same email, not paid.
+    const paidA = await payAndSign(sandbox, a.sessionId);
+    expect(paidA.session.customer).toBe(customer.id);
+    // T3: checkout B for ten packs, same user, same email, same customer, not paid.
     const b = await open(user.id, "credits_100_pack", 10);
+    expect((await sandbox.stripe.checkout.sessions.retrieve(b.sessionId)).customer).toBe(customer.id);
     // T4: A's webhook arrives only now.
-    const result = await deliver(signedEvent("checkout.session.completed", paidA));
+    const result = await deliver(paidA);
     expect(result.status).toBe("applied");
 
     expect(await creditsBalance(user.id)).toBe(100);
     expect((await db.checkout.findUniqueOrThrow({ where: { id: a.id } })).status).toBe("complete");
     expect((await db.checkout.findUniqueOrThrow({ where: { id: b.id } })).status).toBe("open");
     const orders = await db.order.findMany({ where: { userId: user.id } });
-    expect(orders).toEqual([expect.objectContaining({ checkoutId: a.id, providerPaymentId: paidA.payment_intent, amountTotal: 1000 })]);
+    expect(orders).toEqual([expect.objectContaining({ checkoutId: a.id, providerPaymentId: paidA.session.payment_intent, amountTotal: 1000 })]);
     const grants = await db.entitlement.findMany({ where: { userId: user.id } });
     expect(grants).toEqual([expect.objectContaining({ kind: "credits", key: "credits", quantity: 100, source: `order:${orders[0].id}` })]);
   });
@@ -53,7 +71,7 @@ describe("T1–T4 (seed 003): a webhook is matched by checkout id, never by emai
   it("matches by the provider session id alone when the event carries no id of ours", async () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 2);
-    const paid = { ...fake.pay(a.sessionId), client_reference_id: null, metadata: {} };
+    const paid = { ...(await sandbox.pay(a.sessionId)), client_reference_id: null, metadata: {} };
     await open(user.id, "credits_100_pack", 10);
     expect((await deliver(signedEvent("checkout.session.completed", paid))).status).toBe("applied");
     expect(await creditsBalance(user.id)).toBe(200);
@@ -64,7 +82,7 @@ describe("inv3: nothing is fulfilled from unverified input", () => {
   it("an unsigned completion for a real open checkout changes nothing", async () => {
     const user = await createUser();
     const a = await open(user.id, "lifetime_once");
-    const forged = { ...fake.publicSession(fake.sessions.get(a.sessionId)!), status: "complete", payment_status: "paid" };
+    const forged = { ...(await sandbox.stripe.checkout.sessions.retrieve(a.sessionId)), status: "complete", payment_status: "paid" };
     const delivery = signedEvent("checkout.session.completed", forged, { secret: "whsec_attacker" });
     await expect(deliver(delivery)).rejects.toBeInstanceOf(WebhookVerificationError);
     expect(await webhookRows(delivery.eventId)).toHaveLength(0);
@@ -84,7 +102,7 @@ describe("inv3: nothing is fulfilled from unverified input", () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 1);
     const other = await open((await createUser()).id, "credits_100_pack", 10);
-    const paidOther = fake.pay(other.sessionId);
+    const paidOther = await sandbox.pay(other.sessionId);
     // Our id of A glued onto someone else's paid session.
     const result = await deliver(signedEvent("checkout.session.completed", { ...paidOther, client_reference_id: a.id, metadata: { checkout_id: a.id } }));
     expect(result.status).toBe("ignored");
@@ -93,17 +111,14 @@ describe("inv3: nothing is fulfilled from unverified input", () => {
   });
 
   it("a verified event for a checkout we never created is recorded and ignored", async () => {
-    const delivery = signedEvent("checkout.session.completed", {
-      id: "cs_test_not_ours",
-      object: "checkout.session",
+    // Someone else's session on the same Stripe account, paid: its real completion event.
+    const notOurs = await sandbox.stripe.checkout.sessions.create({
       mode: "payment",
-      status: "complete",
-      payment_status: "paid",
+      success_url: "https://elsewhere.example/ok",
       client_reference_id: "not-our-id",
-      metadata: {},
-      customer: "cus_x",
-      payment_intent: "pi_x",
+      line_items: [{ price_data: { currency: "usd", product_data: { name: "Not ours" }, unit_amount: 500 }, quantity: 1 }],
     });
+    const delivery = await payAndSign(sandbox, notOurs.id);
     expect((await deliver(delivery)).status).toBe("ignored");
     expect(await webhookRows(delivery.eventId)).toEqual([expect.objectContaining({ status: "ignored", error: expect.stringMatching(/no checkout matches/) })]);
   });
@@ -113,7 +128,7 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
   it("the same event delivered twice (and concurrently) grants once", async () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 3);
-    const delivery = signedEvent("checkout.session.completed", fake.pay(a.sessionId));
+    const delivery = await payAndSign(sandbox, a.sessionId);
     expect((await deliver(delivery)).status).toBe("applied");
     expect((await deliver(delivery)).status).toBe("duplicate");
     const concurrent = await Promise.all([deliver(delivery), deliver(delivery), deliver(delivery)]);
@@ -126,10 +141,11 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
   it("different events for the same payment (completed + async_succeeded) and a sync grant once", async () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 1);
-    const paid = fake.pay(a.sessionId);
+    const completed = await payAndSign(sandbox, a.sessionId);
     await Promise.all([
-      deliver(signedEvent("checkout.session.completed", paid)),
-      deliver(signedEvent("checkout.session.async_payment_succeeded", paid)),
+      deliver(completed),
+      // Card payments settle at once, so the sandbox never sends this one; same session object.
+      deliver(signedEvent("checkout.session.async_payment_succeeded", completed.session)),
       syncCheckout(a.id),
     ]);
     expect(await creditsBalance(user.id)).toBe(100);
@@ -139,8 +155,9 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
   it("a late expired/processing report never undoes a completed checkout", async () => {
     const user = await createUser();
     const a = await open(user.id, "lifetime_once");
-    const paid = fake.pay(a.sessionId);
-    await deliver(signedEvent("checkout.session.completed", paid));
+    const completed = await payAndSign(sandbox, a.sessionId);
+    const paid = completed.session;
+    await deliver(completed);
     await deliver(signedEvent("checkout.session.expired", { ...paid, status: "expired" }));
     await deliver(signedEvent("checkout.session.completed", { ...paid, payment_status: "unpaid" }));
     expect((await db.checkout.findUniqueOrThrow({ where: { id: a.id } })).status).toBe("complete");
@@ -155,8 +172,8 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
     async function scenario(order: Step[]) {
       const user = await createUser();
       const checkout = await open(user.id, "pro_monthly");
-      const session = fake.pay(checkout.sessionId);
-      const subscription = structuredClone(fake.subscriptions.get(session.subscription as string)!) as Json;
+      const session = await sandbox.pay(checkout.sessionId);
+      const subscription = (await sandbox.stripe.subscriptions.retrieve(session.subscription as string)) as unknown as Json;
       const periodEnd = base + 30 * 86_400;
       const at = (status: string, extra: Json = {}) => ({ ...subscription, status, items: { data: [{ current_period_end: periodEnd }] }, ...extra });
       const deliveries: Record<Step, ReturnType<typeof signedEvent>> = {
@@ -195,8 +212,8 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
   it("an older subscription update never overwrites a newer one; the plan follows the newest period", async () => {
     const user = await createUser();
     const checkout = await open(user.id, "starter_monthly");
-    const session = fake.pay(checkout.sessionId);
-    const subscription = fake.subscriptions.get(session.subscription as string)!;
+    const session = await sandbox.pay(checkout.sessionId);
+    const subscription = await sandbox.stripe.subscriptions.retrieve(session.subscription as string);
     const base = nowSeconds() - 1_000;
     const later = nowSeconds() + 60 * 86_400;
     const newer = signedEvent("customer.subscription.updated", { ...subscription, status: "active", items: { data: [{ current_period_end: later }] } }, { created: base + 50 });
@@ -213,17 +230,18 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
   it("invoice.paid extends the plan's period, monotonically", async () => {
     const user = await createUser();
     const checkout = await open(user.id, "starter_monthly");
-    const session = fake.pay(checkout.sessionId);
-    await deliver(signedEvent("checkout.session.completed", session));
-    const renewedUntil = nowSeconds() + 62 * 86_400;
-    const invoice = (end: number) => ({
-      id: `in_${end}`,
-      object: "invoice",
-      parent: { subscription_details: { subscription: session.subscription } },
-      lines: { data: [{ period: { start: end - 30 * 86_400, end } }] },
-    });
-    await deliver(signedEvent("invoice.paid", invoice(renewedUntil)));
-    await deliver(signedEvent("invoice.paid", invoice(renewedUntil - 30 * 86_400))); // an older invoice, late
+    const completed = await payAndSign(sandbox, checkout.sessionId);
+    const subscriptionId = completed.session.subscription as string;
+    const firstInvoice = await sandbox.event("invoice.paid", completed.session.invoice as string);
+    await deliver(completed);
+    // The sandbox renews the subscription: a real invoice.paid for the next period.
+    expect((await sandbox.control("POST", `/stripe/subscriptions/${subscriptionId}/advance`, { action: "renew" })).status).toBe(200);
+    const renewed = await sandbox.stripe.subscriptions.retrieve(subscriptionId);
+    const renewal = await sandbox.event("invoice.paid", renewed.latest_invoice as string);
+    const renewedUntil = (renewal.data.object as Stripe.Invoice).lines.data[0].period.end;
+    expect(renewedUntil).toBeGreaterThan((firstInvoice.data.object as Stripe.Invoice).lines.data[0].period.end);
+    await deliver(signedSandboxEvent(renewal));
+    await deliver(signedSandboxEvent(firstInvoice)); // the older invoice, late
     expect((await getAccess(user.id)).plan!.periodEnd!.getTime()).toBe(renewedUntil * 1000);
   });
 });
@@ -232,14 +250,22 @@ describe("refunds and disputes revoke what the order granted", () => {
   it("a full refund revokes the lasting grant; a partial one only records the amount", async () => {
     const user = await createUser();
     const a = await open(user.id, "lifetime_once");
-    const paid = fake.pay(a.sessionId);
-    await deliver(signedEvent("checkout.session.completed", paid));
+    const completed = await payAndSign(sandbox, a.sessionId);
+    await deliver(completed);
     expect((await getAccess(user.id)).lasting).toEqual(["templates"]);
-    const charge = { id: "ch_1", object: "charge", payment_intent: paid.payment_intent, amount: 14900, currency: "usd", metadata: {} };
-    await deliver(signedEvent("charge.refunded", { ...charge, amount_refunded: 4900, refunded: false }));
+    // Real refunds at the sandbox; it emits charge.refunded with the updated Charge.
+    const paymentIntent = completed.session.payment_intent as string;
+    const chargeId = (await sandbox.stripe.paymentIntents.retrieve(paymentIntent)).latest_charge as string;
+    await sandbox.stripe.refunds.create({ payment_intent: paymentIntent, amount: 4900 });
+    const partial = await sandbox.event("charge.refunded", chargeId);
+    expect(partial.data.object).toMatchObject({ amount: 14900, amount_refunded: 4900, refunded: false });
+    await deliver(signedSandboxEvent(partial));
     expect((await db.order.findFirstOrThrow({ where: { checkoutId: a.id } })).status).toBe("partially_refunded");
     expect((await getAccess(user.id)).lasting).toEqual(["templates"]);
-    await deliver(signedEvent("charge.refunded", { ...charge, amount_refunded: 14900, refunded: true }));
+    await sandbox.stripe.refunds.create({ payment_intent: paymentIntent });
+    const full = await sandbox.event("charge.refunded", chargeId);
+    expect(full.data.object).toMatchObject({ amount_refunded: 14900, refunded: true });
+    await deliver(signedSandboxEvent(full));
     expect(await db.order.findFirstOrThrow({ where: { checkoutId: a.id } })).toMatchObject({ status: "refunded", amountRefunded: 14900 });
     expect((await getAccess(user.id)).lasting).toEqual([]);
   });
@@ -247,20 +273,22 @@ describe("refunds and disputes revoke what the order granted", () => {
   it("a dispute revokes credits", async () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 5);
-    const paid = fake.pay(a.sessionId);
-    await deliver(signedEvent("checkout.session.completed", paid));
+    const completed = await payAndSign(sandbox, a.sessionId);
+    await deliver(completed);
     expect(await creditsBalance(user.id)).toBe(500);
-    await deliver(signedEvent("charge.dispute.created", { id: "dp_1", object: "dispute", charge: "ch_1", payment_intent: paid.payment_intent, amount: 5000, currency: "usd" }));
+    // The sandbox has no disputes: a Dispute around the real charge.
+    const charge = await sandbox.stripe.charges.retrieve((await sandbox.stripe.paymentIntents.retrieve(completed.session.payment_intent as string)).latest_charge as string);
+    await deliver(signedEvent("charge.dispute.created", { id: "dp_test_1", object: "dispute", charge: charge.id, payment_intent: charge.payment_intent, amount: charge.amount, currency: charge.currency }));
     expect(await creditsBalance(user.id)).toBe(0);
     expect((await db.order.findFirstOrThrow({ where: { checkoutId: a.id } })).status).toBe("disputed");
   });
 });
 
 describe("inv5: signatures, unknown types, missing secret", () => {
-  async function paidDelivery(options: Parameters<typeof signedEvent>[2] = {}) {
+  async function paidDelivery(options: { timestamp?: number } = {}) {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 1);
-    return { user, a, delivery: signedEvent("checkout.session.completed", fake.pay(a.sessionId), options) };
+    return { user, a, delivery: await payAndSign(sandbox, a.sessionId, options) };
   }
 
   it.each([

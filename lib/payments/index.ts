@@ -1,31 +1,29 @@
 import "server-only";
+import { activeProviderName } from "./config";
 import { ProviderConfigurationError, UnknownProviderError } from "./errors";
 import { stripeProvider } from "./providers/stripe";
+import { dodoProvider } from "./providers/dodo";
+import { creemProvider } from "./providers/creem";
+import { faststarProvider } from "./providers/faststar";
+import { recurProvider } from "./providers/recur";
 import { PROVIDER_NAMES, type PaymentProvider, type ProviderName } from "./types";
 
 export * from "./errors";
 export type * from "./types";
 export { PROVIDER_NAMES } from "./types";
+export { activeProviderName } from "./config";
 
 // The registry. Adding a provider = one folder under providers/ + one line here.
 const providers: Partial<Record<ProviderName, PaymentProvider>> = {
   stripe: stripeProvider,
+  dodo: dodoProvider,
+  creem: creemProvider,
+  faststar: faststarProvider,
+  recur: recurProvider,
 };
 
 export function isProviderName(value: string): value is ProviderName {
   return (PROVIDER_NAMES as readonly string[]).includes(value);
-}
-
-/** The configured provider's name: PAYMENTS_PROVIDER, default "stripe". */
-export function activeProviderName(env: Record<string, string | undefined> = process.env): ProviderName {
-  const configured = env.PAYMENTS_PROVIDER?.trim().toLowerCase() || "stripe";
-  if (!isProviderName(configured)) {
-    throw new ProviderConfigurationError(
-      `PAYMENTS_PROVIDER must be one of ${PROVIDER_NAMES.join(", ")} (got "${configured}").`,
-      "PAYMENTS_PROVIDER",
-    );
-  }
-  return configured;
 }
 
 /** A provider by name (webhook routes, stored checkouts) or the configured one. */

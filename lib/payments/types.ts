@@ -1,6 +1,8 @@
 // The provider-neutral contract. Everything outside `providers/<name>/` speaks only these
 // shapes; nothing outside a provider folder knows that provider's wire format.
 
+import type { DodoCheckoutOptions } from "./providers/dodo/options";
+
 export const PROVIDER_NAMES = ["stripe", "creem", "dodo", "recur", "faststar"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
 
@@ -69,8 +71,17 @@ export interface CheckoutRequest {
   /** Prefill a discount (provider-specific code/id). */
   discountCode?: string;
   automaticTax?: boolean;
+  /** FastStar: the buyer's country for tax (`buyer_country`), ISO 3166-1 alpha-2, optionally with a region ("US-CA"). */
+  buyerCountry?: string;
   /** Extra metadata (strings only); `checkout_id` is always added by the adapter. */
   metadata?: Record<string, string>;
+  /** Options only one provider understands, under that provider's name; each adapter reads only its own. */
+  providerOptions?: ProviderCheckoutOptions;
+}
+
+/** Provider-namespaced checkout options (typed in each provider's folder). */
+export interface ProviderCheckoutOptions {
+  dodo?: DodoCheckoutOptions;
 }
 
 export interface CreatedCheckout {

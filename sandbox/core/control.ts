@@ -5,6 +5,7 @@
  */
 import type { Clock } from "./clock";
 import { HttpError } from "./http";
+import { parseFaultSpec, type ApiTraffic } from "./traffic";
 import type { ControlResult, ProviderInstance, ProviderModule } from "./types";
 import type { SettingsPatch, WebhookDispatcher } from "./webhooks";
 
@@ -12,6 +13,8 @@ export interface RuntimeProvider {
   module: ProviderModule;
   instance: ProviderInstance;
   webhooks: WebhookDispatcher;
+  /** API request log and fault injection. */
+  traffic: ApiTraffic;
   url: string;
 }
 
@@ -65,15 +68,32 @@ function advanceMs(body: Record<string, unknown>): number {
   return Math.round(total);
 }
 
-export function resetAll(rt: Runtime): void {
-  rt.clock.reset();
-  for (const p of rt.providers.values()) {
-    p.instance.reset();
-    p.webhooks.reset();
-  }
+function resetProvider(p: RuntimeProvider): void {
+  p.instance.reset();
+  p.webhooks.reset();
+  p.traffic.reset();
 }
 
-export async function handleControl(rt: Runtime, method: string, segments: string[], body: Record<string, unknown>): Promise<ControlResult> {
+export function resetAll(rt: Runtime): void {
+  rt.clock.reset();
+  for (const p of rt.providers.values()) resetProvider(p);
+}
+
+function sinceParam(query: URLSearchParams): number | undefined {
+  const raw = query.get("since");
+  if (raw === null || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new HttpError(400, { error: "since must be a non-negative integer (a request seq)" });
+  return n;
+}
+
+export async function handleControl(
+  rt: Runtime,
+  method: string,
+  segments: string[],
+  body: Record<string, unknown>,
+  query: URLSearchParams = new URLSearchParams(),
+): Promise<ControlResult> {
   const [first, ...rest] = segments;
   const route = `${method} ${segments.join("/")}`;
 
@@ -96,8 +116,7 @@ export async function handleControl(rt: Runtime, method: string, segments: strin
     if (only) {
       const p = rt.providers.get(only);
       if (!p) throw new HttpError(404, { error: `unknown provider ${only}` });
-      p.instance.reset();
-      p.webhooks.reset();
+      resetProvider(p);
     } else resetAll(rt);
     return { body: { ok: true } };
   }
@@ -112,9 +131,20 @@ export async function handleControl(rt: Runtime, method: string, segments: strin
   const sub = `${method} ${rest.join("/")}`;
   switch (sub) {
     case "POST reset":
-      p.instance.reset();
-      p.webhooks.reset();
+      resetProvider(p);
       return { body: { ok: true } };
+    case "POST faults":
+      return { status: 201, body: { fault: p.traffic.addFault(parseFaultSpec(body)), faults: p.traffic.listFaults() } };
+    case "GET faults":
+      return { body: { faults: p.traffic.listFaults() } };
+    case "DELETE faults":
+      return { body: { cleared: p.traffic.clearFaults() } };
+    case "GET requests": {
+      const requests = p.traffic.requests({ method: query.get("method") ?? undefined, path: query.get("path") ?? undefined, since: sinceParam(query) });
+      return { body: { requests } };
+    }
+    case "DELETE requests":
+      return { body: { cleared: p.traffic.clearRequests() } };
     case "GET webhooks/settings":
       return { body: p.webhooks.snapshotSettings() };
     case "POST webhooks/endpoint":

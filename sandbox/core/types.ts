@@ -70,5 +70,12 @@ export interface ProviderModule {
   };
   /** env var that pins the accepted API key (optional). */
   apiKeyEnv?: string;
+  /** What counts as an API request (logged, faultable) and the provider's error shape. */
+  api: {
+    /** True for API paths (e.g. Stripe's `/v1/…`); hosted pages and `/_sandbox` are never API. */
+    isApiPath(path: string): boolean;
+    /** The body the provider answers an error with, for injected faults (`POST /_sandbox/<name>/faults`). */
+    errorBody(status: number, message: string): Record<string, unknown>;
+  };
   create(ctx: ProviderContext): ProviderInstance;
 }

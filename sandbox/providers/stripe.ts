@@ -505,6 +505,11 @@ const LIST_PARAMS: Record<string, Schema> = {
   created: S.any(),
 };
 
+/** Stripe's API lives under `/v1`; everything else on the port is hosted pages (or control). */
+function isApiPath(path: string): boolean {
+  return path === "/v1" || path.startsWith("/v1/");
+}
+
 // ───────────────────────────── webhook signature ─────────────────────────────
 
 /** `Stripe-Signature: t=<unix>,v1=<hex HMAC-SHA256("t.body") keyed by the whole whsec_ string>`. */
@@ -593,7 +598,7 @@ class StripeSandbox implements ProviderInstance {
   }
 
   async handle(r: ProviderRequest): Promise<boolean> {
-    if (r.path === "/v1" || r.path.startsWith("/v1/")) {
+    if (isApiPath(r.path)) {
       await this.handleApi(r);
       return true;
     }
@@ -2550,6 +2555,19 @@ const stripe: ProviderModule = {
     }),
   },
   apiKeyEnv: "SANDBOX_STRIPE_API_KEY",
+  api: {
+    isApiPath,
+    // Stripe's envelope: 5xx → api_error (StripeAPIError), 429 → rate_limit (StripeRateLimitError,
+    // chosen by the SDK from the status), other 4xx → invalid_request_error.
+    errorBody: (status, message) =>
+      errorJson(
+        status >= 500
+          ? { type: "api_error", message }
+          : status === 429
+            ? { type: "invalid_request_error", code: "rate_limit", message }
+            : { type: "invalid_request_error", message },
+      ),
+  },
   create: (ctx) => new StripeSandbox(ctx),
 };
 

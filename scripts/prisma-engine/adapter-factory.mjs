@@ -17,7 +17,7 @@
 import { randomUUID } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { ColumnTypeEnum } from "@prisma/driver-adapter-utils";
-import { describeUrl, isSameDatabase, quoteIdentifier, withClient, withDatabase } from "./database.mjs";
+import { describeUrl, isSameDatabase, PrismaCodedError, quoteIdentifier, withClient, withDatabase } from "./database.mjs";
 
 const CHARACTER_OID = 18; // "char"
 // int2vector, regproc, oidvector, pg_node_tree, aclitem, regclass, regtype, regconfig,
@@ -83,7 +83,9 @@ export function createAdapterFactory({ url, shadowDatabaseUrl }) {
   return {
     provider: "postgres",
     adapterName: "@prisma/adapter-pg",
-    connect: () => open(url),
+    // The engine connects on start-up even for work that needs no database (e.g. a diff
+    // from empty to a schema file); without a URL, fail only if a query is attempted.
+    connect: () => (url ? open(url) : Promise.resolve(adapterWithoutDatabase())),
     async connectToShadowDb() {
       if (!shadowDatabaseUrl) return connectToTemporaryShadowDatabase();
       if (isSameDatabase(url, shadowDatabaseUrl)) {
@@ -100,6 +102,26 @@ export function createAdapterFactory({ url, shadowDatabaseUrl }) {
     async disposeAll() {
       await Promise.allSettled([...openAdapters].map((adapter) => adapter.dispose()));
     },
+  };
+}
+
+const MISSING_URL_MESSAGE =
+  "The datasource URL is empty. Set DATABASE_URL (read by datasource.url in prisma.config.ts) to a PostgreSQL connection string.";
+
+/** Stands in for a connection when no URL is configured; every database call fails clearly. */
+function adapterWithoutDatabase() {
+  const fail = async () => {
+    throw new PrismaCodedError("P1013", MISSING_URL_MESSAGE);
+  };
+  return {
+    provider: "postgres",
+    adapterName: "@prisma/adapter-pg",
+    queryRaw: fail,
+    executeRaw: fail,
+    executeScript: fail,
+    startTransaction: fail,
+    getConnectionInfo: () => ({ supportsRelationJoins: true }),
+    dispose: async () => {},
   };
 }
 

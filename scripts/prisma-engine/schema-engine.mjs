@@ -2,8 +2,9 @@
 // A stand-in for Prisma's native `schema-engine` executable, for machines that cannot
 // download it (Prisma fetches it from binaries.prisma.sh). The Prisma CLI runs it when
 // PRISMA_SCHEMA_ENGINE_BINARY points here (scripts/prisma.mjs sets that when offline).
-// The schema engine itself is Prisma's own, compiled to WebAssembly
-// (@prisma/schema-engine-wasm); it reaches PostgreSQL through @prisma/adapter-pg.
+// The schema engine itself is Prisma's own, compiled to WebAssembly (the build the prisma
+// package ships, loaded through @prisma/schema-engine-wasm's bindings; see wasm-engine.mjs);
+// it reaches PostgreSQL through @prisma/adapter-pg.
 //
 // The CLI uses the executable in three ways (Prisma 7.10):
 //   --version                                   → "schema-engine-cli <commit>" on stdout
@@ -17,6 +18,15 @@
 //        {"method":"print"} request before the {exitCode} result.
 // stdout carries only protocol; everything else (engine logs, library output, Node
 // warnings) goes to stderr as JSON log lines, which the CLI collects for error messages.
+//
+// Where the Wasm engine needs help:
+//   - adapter-factory.mjs: catalog column types, and the shadow database (never the main one;
+//     a configured one is emptied first, a temporary one is created and dropped here);
+//   - evaluateDataLoss() below: `migrate dev` on a database with pending migrations;
+//   - the engine connects to the database on start-up, so even a schema-only
+//     `migrate diff --from-empty --to-schema` needs DATABASE_URL to reach a server.
+// Files: schema-engine.mjs (protocol), wasm-engine.mjs (loading the engine),
+// adapter-factory.mjs (database access for the engine), database.mjs (plain pg helpers).
 import fs from "node:fs";
 import readline from "node:readline";
 
@@ -125,7 +135,6 @@ const ENGINE_METHODS = new Set([
   "devDiagnostic",
   "diagnoseMigrationHistory",
   "ensureConnectionValidity",
-  "evaluateDataLoss",
   "introspect",
   "introspectSql",
   "markMigrationApplied",
@@ -190,6 +199,8 @@ async function serveJsonRpc(options) {
         const target = params?.datasource?.tag === "ConnectionString" ? params.datasource.url : datasource.url;
         return { databaseName: await createDatabase(target ?? "") };
       }
+      case "evaluateDataLoss":
+        return evaluateDataLoss(await getEngine(), params);
       case "debugPanic": {
         const engine = await getEngine();
         return engine.debugPanic();
@@ -276,6 +287,25 @@ async function serveJsonRpc(options) {
 }
 
 const PRISMA_ERROR_CODE = /^P\d{4}$/;
+
+/**
+ * evaluateDataLoss (every `migrate dev`) needs the schema the migration history produces. The
+ * Wasm engine takes it from a per-session cache that diagnoseMigrationHistory fills by
+ * replaying the history in the shadow database; evaluateDataLoss itself cannot reach the
+ * shadow database ("PostgreSQL shadow DB must be provided through an external factory").
+ * The cache is only filled when the database already had every migration when `migrate dev`
+ * began, so on a fresh database with committed migrations `migrate dev` failed. Fill it
+ * here (the pending migrations have just been applied) and ask again.
+ */
+async function evaluateDataLoss(engine, params) {
+  try {
+    return await engine.evaluateDataLoss(params);
+  } catch (error) {
+    if (!/shadow DB must be provided through an external factory/.test(String(error?.message))) throw error;
+    await engine.diagnoseMigrationHistory({ migrationsList: params.migrationsList, optInToShadowDatabase: true, filters: params.filters });
+    return engine.evaluateDataLoss(params);
+  }
+}
 
 /**
  * The message and Prisma error code of an engine failure. Errors thrown by JavaScript under

@@ -16,7 +16,8 @@ import { createAdapterFactory } from "./adapter-factory.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const prismaCli = path.join(root, "node_modules", "prisma", "build", "index.js");
-const CLI_TIMEOUT_MS = 90_000;
+// Generous: Prisma CLI processes are CPU-bound and slow down a lot on a busy machine.
+const CLI_TIMEOUT_MS = 240_000;
 
 const INITIAL_SCHEMA = `datasource db {
   provider = "postgresql"
@@ -77,12 +78,10 @@ function createProject() {
   };
 }
 
+type Database = { url: string; shadowUrl?: string };
+
 /** Runs the real Prisma CLI with the bridge as its schema engine; captures the output. */
-function prisma(
-  project: { dir: string },
-  args: string[],
-  database: { url: string; shadowUrl?: string },
-): Promise<{ code: number; output: string }> {
+function prisma(project: { dir: string }, args: string[], database: Database): Promise<{ code: number; output: string }> {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PRISMA_SCHEMA_ENGINE_BINARY: schemaEngineBridgePath,
@@ -118,9 +117,10 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string, valu
 /**
  * The project's migration workflow, start to finish, through the CLI: create, apply, check,
  * evolve, compare. Each step's exit code and output is checked, then the database itself.
+ * Then what a new clone does: `migrate dev` on an empty database with committed migrations.
  * One test (not one per step) so that workflows on different servers can run concurrently.
  */
-async function runMigrationWorkflow(database: { url: string; shadowUrl?: string }) {
+async function runMigrationWorkflow(database: Database, emptyDatabase: Database) {
   const project = createProject();
   try {
     const init = await prisma(project, ["migrate", "dev", "--create-only", "--name", "init"], database);
@@ -170,6 +170,19 @@ async function runMigrationWorkflow(database: { url: string; shadowUrl?: string 
     await query(database.url, `INSERT INTO "Post" (title, body, "authorId") SELECT 'Notes', 'On engines', id FROM "Author"`);
     const rows = await query(database.url, `SELECT a.name, a.kind::text AS kind, p.body FROM "Post" p JOIN "Author" a ON a.id = p."authorId"`);
     expect(rows).toEqual([{ name: "Ada", kind: "HUMAN", body: "On engines" }]);
+
+    // Applying pending migrations, then checking the schema against the whole history: the
+    // Wasm engine needs the bridge's help here (see evaluateDataLoss in schema-engine.mjs).
+    const clone = await prisma(project, ["migrate", "dev", "--name", "nothing_new"], emptyDatabase);
+    expect(clone.code, clone.output).toBe(0);
+    expect(clone.output).toContain("The following migration(s) have been applied");
+    expect(clone.output).toContain("Your database is now in sync with your schema.");
+    expect(project.migrationNames()).toHaveLength(2);
+    const cloneTables = await query<{ n: number }>(
+      emptyDatabase.url,
+      "SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'public'",
+    );
+    expect(cloneTables).toEqual([{ n: 4 }]);
   } finally {
     project.remove();
   }
@@ -371,26 +384,44 @@ describe("embedded PostgreSQL (PGlite)", () => {
 
 const testPostgresUrl = process.env.TEST_POSTGRES_URL;
 
-/** A fresh database on the TEST_POSTGRES_URL server, dropped afterwards. */
-async function withTestDatabase(work: (url: string) => Promise<void>) {
-  const name = `bridge_test_${randomBytes(4).toString("hex")}`;
-  await query(testPostgresUrl!, `CREATE DATABASE "${name}"`);
-  const url = new URL(testPostgresUrl!);
-  url.pathname = `/${name}`;
-  try {
-    await work(url.toString());
-  } finally {
+const testDatabaseNames = new Set<string>();
+
+/** Fresh databases on the TEST_POSTGRES_URL server (dropped after the tests, see afterAll). */
+async function createTestDatabases(count: number) {
+  const urls: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const name = `bridge_test_${randomBytes(4).toString("hex")}`;
+    testDatabaseNames.add(name);
+    await query(testPostgresUrl!, `CREATE DATABASE "${name}"`);
+    const url = new URL(testPostgresUrl!);
+    url.pathname = `/${name}`;
+    urls.push(url.toString());
+  }
+  return urls;
+}
+
+async function dropTestDatabases() {
+  for (const name of testDatabaseNames) {
     await query(testPostgresUrl!, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    testDatabaseNames.delete(name);
   }
 }
 
 // Each test below spends most of its time in Prisma CLI processes: run them side by side.
 describe.concurrent("schema engine bridge, through the real Prisma CLI", () => {
+  // Here rather than in the test, so the databases go even when the test times out.
+  afterAll(async () => {
+    if (testPostgresUrl) await dropTestDatabases();
+  });
+
   it("runs the migration workflow on embedded PostgreSQL (shadow database: a second PGlite)", { timeout: CLI_TIMEOUT_MS }, async () => {
     const database = await startEmbeddedPostgres({ shadow: true });
+    const emptyDatabase = await startEmbeddedPostgres({ shadow: false });
     try {
-      await runMigrationWorkflow(database);
+      // The empty database borrows the first one's shadow database (emptied before each use).
+      await runMigrationWorkflow(database, { url: emptyDatabase.url, shadowUrl: database.shadowUrl });
     } finally {
+      await emptyDatabase.stop();
       await database.stop();
     }
   });
@@ -399,13 +430,12 @@ describe.concurrent("schema engine bridge, through the real Prisma CLI", () => {
     `runs the migration workflow on a real PostgreSQL server (temporary shadow database)${testPostgresUrl ? "" : " [skipped: set TEST_POSTGRES_URL, e.g. postgresql://postgres:postgres@127.0.0.1:5432/postgres]"}`,
     { timeout: CLI_TIMEOUT_MS },
     async () => {
-      await withTestDatabase(async (url) => {
-        const shadowDatabasesBefore = await temporaryShadowDatabases(url);
-        await runMigrationWorkflow({ url });
-        // The bridge drops the temporary shadow databases it creates.
-        expect(await temporaryShadowDatabases(url)).toEqual(shadowDatabasesBefore);
-        await expectCatalogTypesPresented(url);
-      });
+      const [url, emptyUrl] = await createTestDatabases(2);
+      const shadowDatabasesBefore = await temporaryShadowDatabases(url);
+      await runMigrationWorkflow({ url }, { url: emptyUrl });
+      // The bridge drops the temporary shadow databases it creates.
+      expect(await temporaryShadowDatabases(url)).toEqual(shadowDatabasesBefore);
+      await expectCatalogTypesPresented(url);
     },
   );
 
@@ -432,7 +462,7 @@ describe.concurrent("schema engine bridge, through the real Prisma CLI", () => {
   it("scripts/prisma.mjs runs the CLI with the bridge when told to (validate, no database)", { timeout: CLI_TIMEOUT_MS }, async () => {
     const project = createProject();
     try {
-      const env = { ...process.env, PRISMA_OFFLINE_ENGINE: "1", DATABASE_URL: "" };
+      const env: NodeJS.ProcessEnv = { ...process.env, PRISMA_OFFLINE_ENGINE: "1", DATABASE_URL: "" };
       delete env.PRISMA_SCHEMA_ENGINE_BINARY;
       expect(await runPrisma(["validate", "--config", "prisma.config.mjs"], { env, cwd: project.dir, quiet: true })).toBe(0);
     } finally {

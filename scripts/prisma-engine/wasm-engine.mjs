@@ -43,11 +43,11 @@ async function chooseEngineWasm(bindings) {
     } catch {
       continue;
     }
-    const module = await WebAssembly.compile(bytes);
-    const compatible = WebAssembly.Module.imports(module).every(
+    const compiled = await WebAssembly.compile(bytes);
+    const compatible = WebAssembly.Module.imports(compiled).every(
       ({ module: from, name }) => from === "./schema_engine_bg.js" && typeof bindings[name] === "function",
     );
-    if (compatible) return module;
+    if (compatible) return compiled;
   }
   throw new Error("No schema engine Wasm build compatible with @prisma/schema-engine-wasm's bindings was found.");
 }

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import { listCatalog } from "@/lib/catalog";
 import { currentUser } from "@/lib/auth";
+import { checkoutOptions } from "@/lib/billing";
 import { PricingTable } from "@/components/pricing/pricing-table";
 import { PricingCta } from "@/components/pricing/pricing-cta";
 
@@ -18,6 +19,7 @@ type PricingPageProps = {
 
 export default async function PricingPage({ searchParams }: PricingPageProps) {
   const [products, user, { interval }] = await Promise.all([listCatalog(), currentUser(), searchParams]);
+  const { overlay } = checkoutOptions();
   return (
     <div className="mx-auto flex max-w-6xl flex-col gap-12 px-4 py-16 sm:px-6">
       <div className="mx-auto flex max-w-2xl flex-col gap-3 text-center">
@@ -30,7 +32,16 @@ export default async function PricingPage({ searchParams }: PricingPageProps) {
       <PricingTable
         products={products}
         defaultInterval={interval === "year" ? "year" : "month"}
-        cta={(product, price) => <PricingCta priceId={price.id} kind={product.kind} signedIn={user !== null} />}
+        cta={(product, price) => (
+          <PricingCta
+            priceId={price.id}
+            kind={product.kind}
+            signedIn={user !== null}
+            minQuantity={price.minQuantity}
+            maxQuantity={price.maxQuantity}
+            overlay={overlay}
+          />
+        )}
       />
     </div>
   );

@@ -1,9 +1,13 @@
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import Stripe from "stripe";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRequestError, ProviderUnavailableError, UnsupportedFeatureError } from "@/lib/payments/errors";
 import type { CheckoutRequest } from "@/lib/payments/types";
 import { stripeProvider } from "./index";
 import { toSessionParams, withSessionPlaceholder } from "./checkout";
-import { FakeStripe } from "./testing/fake-stripe";
+import { callStripe } from "./client";
+import { SANDBOX_SECRET_KEY, startStripeSandbox, type StripeSandbox } from "./testing/sandbox";
 
 function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
   return {
@@ -95,7 +99,6 @@ describe("stripe request mapping (toSessionParams)", () => {
   });
 
   it("refuses what Stripe cannot do instead of dropping it", () => {
-    expect(() => toSessionParams(request({ presentation: "overlay" }))).toThrow(UnsupportedFeatureError);
     expect(() => toSessionParams(request({ locale: "xx-YY" }))).toThrow(UnsupportedFeatureError);
     expect(() => toSessionParams(request({ discountCode: "SUMMER" }))).toThrow(UnsupportedFeatureError);
     expect(() => toSessionParams(request({ lineItems: [{ ...plan }] }))).toThrow(UnsupportedFeatureError); // trial outside a subscription
@@ -104,20 +107,21 @@ describe("stripe request mapping (toSessionParams)", () => {
   });
 });
 
-describe("stripe adapter over HTTP (real SDK → local fake API)", () => {
-  let fake: FakeStripe;
+describe("stripe adapter over HTTP (real SDK → the local payments sandbox)", () => {
+  let sandbox: StripeSandbox;
   const saved = { ...process.env };
   beforeAll(async () => {
-    fake = await FakeStripe.start();
+    sandbox = await startStripeSandbox();
   });
   afterAll(async () => {
-    await fake.stop();
+    await sandbox.stop();
   });
-  afterEach(() => {
+  afterEach(async () => {
     process.env = { ...saved };
+    await sandbox.control("DELETE", "/stripe/faults");
   });
-  function configure(url = fake.url) {
-    process.env.STRIPE_SECRET_KEY = "sk_test_adapter";
+  function configure(url = sandbox.url) {
+    sandbox.configureAdapter();
     process.env.STRIPE_API_URL = url;
   }
 
@@ -127,7 +131,7 @@ describe("stripe adapter over HTTP (real SDK → local fake API)", () => {
     expect(created.providerSessionId).toMatch(/^cs_test_/);
     expect(created.url).toContain(created.providerSessionId);
     expect(created.expiresAt).toBeInstanceOf(Date);
-    const sent = fake.creates().at(-1)!;
+    const sent = (await sandbox.creates()).at(-1)!;
     expect(sent.headers["content-type"]).toContain("application/x-www-form-urlencoded");
     expect(sent.headers["idempotency-key"]).toBe("checkout_chk_our_1");
     expect(sent.rawBody).toContain("line_items[0][price_data][unit_amount]=1000");
@@ -136,37 +140,73 @@ describe("stripe adapter over HTTP (real SDK → local fake API)", () => {
     const open = await stripeProvider.getCheckout(created.providerSessionId);
     expect(open).toMatchObject({ status: "open", ourCheckoutId: "chk_our_1", amounts: { subtotal: 3000, currency: "usd" } });
 
-    fake.pay(created.providerSessionId);
+    const paidSession = await sandbox.pay(created.providerSessionId);
     const paid = await stripeProvider.getCheckout(created.providerSessionId);
     expect(paid.status).toBe("paid");
     expect(paid.paymentId).toMatch(/^pi_/);
-    expect(paid.customerId).toMatch(/^cus_/);
+    expect(paid.paymentId).toBe(paidSession.payment_intent);
+    // Payment mode without customer_creation: Stripe creates no Customer (the buyer is in customer_details).
+    expect(paid.customerId).toBeNull();
+  });
+
+  it("reads the customer Stripe attached, for a session created for a known customer", async () => {
+    configure();
+    const customer = await sandbox.stripe.customers.create({ email: "buyer@example.com" });
+    const created = await stripeProvider.createCheckout(request({ providerCustomerId: customer.id, idempotencyKey: "checkout_known_customer" }));
+    expect((await sandbox.creates()).at(-1)!.body).toMatchObject({ customer: customer.id });
+    await sandbox.pay(created.providerSessionId);
+    expect((await stripeProvider.getCheckout(created.providerSessionId)).customerId).toBe(customer.id);
   });
 
   it("returns a subscription snapshot (period end from the items) for a paid subscription session", async () => {
     configure();
     const created = await stripeProvider.createCheckout(request({ mode: "subscription", lineItems: [plan], idempotencyKey: "checkout_sub_1" }));
-    fake.pay(created.providerSessionId);
+    await sandbox.pay(created.providerSessionId);
     const state = await stripeProvider.getCheckout(created.providerSessionId);
     expect(state.status).toBe("paid"); // no_payment_required during the trial
+    expect(state.customerId).toMatch(/^cus_/);
     expect(state.subscription).toMatchObject({ status: "trialing", cancelAtPeriodEnd: false, ourCheckoutId: "chk_our_1" });
     expect(state.subscription!.currentPeriodEnd!.getTime()).toBeGreaterThan(Date.now() + 6 * 86_400_000);
     const canceled = await stripeProvider.cancelSubscriptionAtPeriodEnd(state.subscription!.id);
     expect(canceled.cancelAtPeriodEnd).toBe(true);
+    expect((await sandbox.stripe.subscriptions.retrieve(state.subscription!.id)).cancel_at_period_end).toBe(true);
   });
 
   it("maps 5xx (after the SDK's one retry) to ProviderUnavailableError and 4xx to ProviderRequestError", async () => {
     configure();
-    fake.failNext(500, 2);
+    await sandbox.fault({ status: 500, count: 2 });
     await expect(stripeProvider.createCheckout(request({ idempotencyKey: "k1" }))).rejects.toBeInstanceOf(ProviderUnavailableError);
-    fake.failNext(400, 1);
+    const attempts = await sandbox.requests({ method: "POST" });
+    expect(attempts.filter((r) => r.headers["idempotency-key"] === "k1").map((r) => r.status)).toEqual([500, 500]);
+    await sandbox.fault({ status: 400, count: 1 });
     await expect(stripeProvider.createCheckout(request({ idempotencyKey: "k2" }))).rejects.toBeInstanceOf(ProviderRequestError);
   });
 
+  it("maps a provider timeout to ProviderUnavailableError (SDK timeout, on a client like the adapter's)", async () => {
+    // The adapter's client waits 10 s twice (one retry); the mapping is the same for any
+    // timeout, so the same translation is checked on a client with a short timeout.
+    configure();
+    await sandbox.fault({ delayMs: 1_000, count: 2 });
+    const port = Number(new URL(sandbox.url).port);
+    const impatient = new Stripe(SANDBOX_SECRET_KEY, { host: "127.0.0.1", port, protocol: "http", timeout: 100, maxNetworkRetries: 1 });
+    const error = await callStripe("read a checkout session", () => impatient.checkout.sessions.list()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ProviderUnavailableError);
+    expect((error as Error).message).toMatch(/Try again/);
+  });
+
   it("maps a refused connection to ProviderUnavailableError with an actionable message", async () => {
-    configure("http://127.0.0.1:9"); // discard port: nothing listens
+    configure(await closedPortUrl());
     const error = await stripeProvider.createCheckout(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ProviderUnavailableError);
     expect((error as Error).message).toMatch(/Try again/);
   });
 });
+
+/** A URL on a port that was just free: nothing listens, connections are refused. */
+async function closedPortUrl(): Promise<string> {
+  const server = http.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

@@ -9,11 +9,16 @@ import type {
   SubscriptionSnapshot,
 } from "@/lib/payments/types";
 import { callStripe, stripeClient } from "./client";
+import { stripeApiTarget } from "./config";
 import { checkoutStateFromSession, isObject, subscriptionSnapshot, type Json } from "./normalize";
 
 export const stripeCapabilities: ProviderCapabilities = {
-  // Stripe's hosted page refuses to be framed; embedded checkout needs Stripe.js + client_secret.
-  overlay: false,
+  // Stripe's own hosted page refuses to be framed and its embedded checkout needs Stripe.js,
+  // which loads only from Stripe: real Stripe opens by redirect. The local sandbox's page
+  // (STRIPE_API_URL) can be framed and speaks the sandbox overlay protocol.
+  get overlay() {
+    return stripeApiTarget() !== null;
+  },
   subscriptions: true,
   setupMode: true,
   quantity: true,
@@ -40,13 +45,6 @@ export function withSessionPlaceholder(successUrl: string): string {
 
 /** Our neutral request → Checkout Session create params. Pure; throws UnsupportedFeatureError. */
 export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.SessionCreateParams {
-  if (request.presentation === "overlay") {
-    throw new UnsupportedFeatureError(
-      "stripe",
-      "overlay",
-      "Stripe's hosted checkout cannot be shown in an overlay (it refuses to be framed); use presentation \"redirect\".",
-    );
-  }
   if (request.lineItems.length === 0 && request.mode !== "setup") {
     throw new ProviderRequestError("stripe", "A checkout needs at least one line item.");
   }

@@ -1,8 +1,8 @@
-import "server-only";
-import { ProviderConfigurationError } from "@/lib/payments/errors";
+import { ProviderConfigurationError } from "../../errors";
 
 // Stripe's configuration, read and validated here (not in lib/env-schema.ts) so the adapter
 // is self-contained. Read on every call: cheap, and tests can change the environment.
+// No `server-only` marker: it holds no secret itself, and the boot check imports it.
 //   STRIPE_SECRET_KEY      sk_test_… / sk_live_… / rk_… (restricted key)   — API calls
 //   STRIPE_WEBHOOK_SECRET  whsec_…                                           — webhook signatures
 //   STRIPE_API_URL         optional base URL override (the local sandbox), e.g. http://127.0.0.1:4010
@@ -82,4 +82,10 @@ export function stripeApiTarget(env: Env = process.env, secretKey?: string): Str
   const protocol = url.protocol === "http:" ? "http" : "https";
   const port = url.port ? Number(url.port) : protocol === "http" ? 80 : 443;
   return { host: url.hostname, port, protocol };
+}
+
+/** Boot check: throws ProviderConfigurationError naming the first bad variable. */
+export function assertStripeConfigured(env: Env = process.env): void {
+  stripeWebhookSecret(env);
+  stripeApiTarget(env, stripeSecretKey(env));
 }

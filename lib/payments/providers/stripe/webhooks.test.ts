@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { ProviderConfigurationError, WebhookVerificationError } from "@/lib/payments/errors";
-import { signedHeaders, stripeEventPayload } from "./testing/fake-stripe";
+import { signedHeaders, stripeEventPayload } from "./testing/events";
 import { normalizeStripeEvent, verifyStripeWebhook } from "./webhooks";
 
 const SECRET = "whsec_test_webhooks_unit";

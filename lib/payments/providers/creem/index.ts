@@ -1,0 +1,16 @@
+import "server-only";
+import type { PaymentProvider } from "@/lib/payments/types";
+import { cancelCreemSubscriptionAtPeriodEnd, createCreemCheckout, creemCapabilities, getCreemCheckout } from "./checkout";
+import { verifyCreemReturnUrl } from "./redirect";
+import { verifyCreemWebhook } from "./webhooks";
+
+/** Creem checkout sessions (hosted page, embeddable), through the official `creem` SDK. */
+export const creemProvider: PaymentProvider = {
+  name: "creem",
+  capabilities: creemCapabilities,
+  createCheckout: createCreemCheckout,
+  getCheckout: getCreemCheckout,
+  verifyWebhook: verifyCreemWebhook,
+  cancelSubscriptionAtPeriodEnd: cancelCreemSubscriptionAtPeriodEnd,
+  verifyReturnUrl: (params) => verifyCreemReturnUrl(params),
+};

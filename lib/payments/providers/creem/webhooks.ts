@@ -1,0 +1,151 @@
+import "server-only";
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { WebhookVerificationError } from "@/lib/payments/errors";
+import type { PaymentEvent, PaymentEventKind, SubscriptionSnapshot } from "@/lib/payments/types";
+import { creemWebhookSecret } from "./config";
+import {
+  checkoutStateFromCheckout,
+  field,
+  idOf,
+  isObject,
+  ourCheckoutIdOfPayment,
+  paymentFromDispute,
+  paymentFromRefund,
+  str,
+  subscriptionSnapshot,
+  toDate,
+  type Json,
+} from "./normalize";
+
+// Creem's webhook scheme (docs.creem.io "Webhook Signatures"; creem@1.13.0 src/webhooks.ts,
+// "legacy" branch): header `creem-signature` = hex HMAC-SHA256 of the exact raw body, keyed by
+// the webhook secret as UTF-8 text. There is no timestamp, so nothing expires: a replayed
+// delivery is stopped by the event id (WebhookEvent is unique per provider + id, and
+// lib/billing/handleWebhook answers a known id as a duplicate without applying it again).
+// The SDK also accepts Standard-Webhooks headers (webhook-id/-timestamp/-signature); Creem's
+// docs do not describe sending them, so this adapter accepts `creem-signature` only.
+
+export const CREEM_SIGNATURE_HEADER = "creem-signature";
+
+/** hex(HMAC-SHA256(secret, rawBody)). */
+export function creemSignature(rawBody: string, secret: string): string {
+  return createHmac("sha256", secret).update(rawBody, "utf8").digest("hex");
+}
+
+/**
+ * Verifies `creem-signature` over the exact raw body, then normalizes the event. Fails closed:
+ * without CREEM_WEBHOOK_SECRET this throws ProviderConfigurationError and accepts nothing.
+ */
+export function verifyCreemWebhook(rawBody: string, headers: Headers): PaymentEvent {
+  const secret = creemWebhookSecret();
+  const header = headers.get(CREEM_SIGNATURE_HEADER);
+  if (!header) throw new WebhookVerificationError("Missing creem-signature header.");
+  // The official verifier tolerates a "sha256=" prefix and upper-case hex; so does this one.
+  const given = header.trim().replace(/^sha256=/i, "").toLowerCase();
+  const expected = creemSignature(rawBody, secret);
+  if (!/^[0-9a-f]{64}$/.test(given) || !timingSafeEqual(Buffer.from(given, "utf8"), Buffer.from(expected, "utf8"))) {
+    throw new WebhookVerificationError("Invalid Creem webhook signature.");
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(rawBody);
+  } catch (error) {
+    throw new WebhookVerificationError("The Creem webhook body is not JSON.", { cause: error });
+  }
+  return normalizeCreemEvent(event);
+}
+
+const SUBSCRIPTION_EVENTS = new Set([
+  "subscription.active",
+  "subscription.trialing",
+  "subscription.paid",
+  "subscription.update",
+  "subscription.canceled",
+  "subscription.scheduled_cancel",
+  "subscription.past_due",
+  "subscription.paused",
+  "subscription.expired",
+  "subscription.unpaid",
+]);
+
+/**
+ * The status an event implies, when the object's own status word says less. The payload is the
+ * subscription as it is now, so its status normally wins; only these events force one:
+ * - canceled: the subscription ended (immediate cancel, or the end of a scheduled one).
+ * - expired: the period ended without a payment; Creem keeps retrying and the subscription
+ *   is terminal only once canceled (docs), and the sample payload still says "active":
+ *   treated as past_due (access kept while Creem collects), unless the object says worse.
+ */
+function impliedSubscription(type: string, snapshot: SubscriptionSnapshot): SubscriptionSnapshot {
+  if (type === "subscription.canceled" && snapshot.status !== "canceled" && snapshot.status !== "expired") {
+    return { ...snapshot, status: "canceled", cancelAtPeriodEnd: false };
+  }
+  if (type === "subscription.expired" && (snapshot.status === "active" || snapshot.status === "trialing")) {
+    return { ...snapshot, status: "past_due" };
+  }
+  if (type === "subscription.scheduled_cancel" && !snapshot.cancelAtPeriodEnd && snapshot.status !== "canceled") {
+    return { ...snapshot, cancelAtPeriodEnd: true };
+  }
+  return snapshot;
+}
+
+/** A verified Creem envelope `{id, eventType, created_at, object}` → PaymentEvent. Exported for tests. */
+export function normalizeCreemEvent(event: unknown): PaymentEvent {
+  const occurredAt = isObject(event) ? toDate(event.created_at) : null;
+  if (!isObject(event) || !str(event.id) || !str(event.eventType) || !occurredAt || !isObject(event.object)) {
+    throw new WebhookVerificationError("Malformed Creem event: expected {id, eventType, created_at, object}.");
+  }
+  const object = event.object as Json;
+  const base = {
+    provider: "creem" as const,
+    eventId: event.id as string,
+    type: event.eventType as string,
+    occurredAt,
+    source: "webhook" as const,
+    raw: event,
+  };
+  const ignored = (): PaymentEvent => ({ ...base, kind: "ignored" });
+
+  if (base.type === "checkout.completed") {
+    const state = checkoutStateFromCheckout(object);
+    if (!state.providerSessionId) return ignored();
+    const kind: PaymentEventKind = state.status === "processing" ? "checkout.processing" : "checkout.completed";
+    return {
+      ...base,
+      kind,
+      ourCheckoutId: state.ourCheckoutId,
+      providerSessionId: state.providerSessionId,
+      customerId: state.customerId,
+      amounts: state.amounts,
+      subscriptionId: state.subscriptionId,
+      subscription: state.subscription,
+      payment: state.paymentId ? { id: state.paymentId, amount: state.amounts.total, currency: state.amounts.currency } : null,
+    };
+  }
+  if (SUBSCRIPTION_EVENTS.has(base.type)) {
+    const snapshot = subscriptionSnapshot(object);
+    if (!snapshot) return ignored();
+    const subscription = impliedSubscription(base.type, snapshot);
+    return {
+      ...base,
+      kind: subscription.status === "canceled" ? "subscription.deleted" : "subscription.updated",
+      ourCheckoutId: subscription.ourCheckoutId ?? null,
+      subscriptionId: subscription.id,
+      subscription,
+      customerId: idOf(field(object, "customer")),
+      // subscription.paid: the paid period's end (the snapshot carries it too).
+      ...(base.type === "subscription.paid" ? { periodEnd: subscription.currentPeriodEnd } : {}),
+    };
+  }
+  if (base.type === "refund.created") {
+    const payment = paymentFromRefund(object);
+    if (!payment) return ignored();
+    return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOfPayment(object) };
+  }
+  if (base.type === "dispute.created") {
+    const payment = paymentFromDispute(object);
+    if (!payment) return ignored();
+    return { ...base, kind: "dispute.created", payment, ourCheckoutId: ourCheckoutIdOfPayment(object) };
+  }
+  return ignored();
+}

@@ -1,0 +1,14 @@
+import "server-only";
+import type { PaymentProvider } from "@/lib/payments/types";
+import { cancelDodoSubscriptionAtPeriodEnd, createDodoCheckout, dodoCapabilities, getDodoCheckout } from "./checkout";
+import { verifyDodoWebhook } from "./webhooks";
+
+/** Dodo Payments checkout sessions (hosted page), through the official SDK. */
+export const dodoProvider: PaymentProvider = {
+  name: "dodo",
+  capabilities: dodoCapabilities,
+  createCheckout: createDodoCheckout,
+  getCheckout: getDodoCheckout,
+  verifyWebhook: verifyDodoWebhook,
+  cancelSubscriptionAtPeriodEnd: cancelDodoSubscriptionAtPeriodEnd,
+};

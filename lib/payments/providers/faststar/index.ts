@@ -1,0 +1,19 @@
+import "server-only";
+import type { PaymentProvider } from "@/lib/payments/types";
+import {
+  cancelFaststarSubscriptionAtPeriodEnd,
+  createFaststarCheckout,
+  faststarCapabilities,
+  getFaststarCheckout,
+} from "./checkout";
+import { verifyFaststarWebhook } from "./webhooks";
+
+/** FastStar Checkout Sessions (hosted cashier), through a small typed fetch client (no npm SDK). */
+export const faststarProvider: PaymentProvider = {
+  name: "faststar",
+  capabilities: faststarCapabilities,
+  createCheckout: createFaststarCheckout,
+  getCheckout: getFaststarCheckout,
+  verifyWebhook: (rawBody, headers) => verifyFaststarWebhook(rawBody, headers),
+  cancelSubscriptionAtPeriodEnd: cancelFaststarSubscriptionAtPeriodEnd,
+};
