@@ -1,8 +1,6 @@
 import { existsSync } from "node:fs";
 import { chromium, defineConfig, devices } from "@playwright/test";
-
-const port = Number(process.env.E2E_PORT ?? 3100);
-const baseURL = `http://localhost:${port}`;
+import { portsFor, selectedProviders } from "./e2e/providers";
 
 // A system Chromium when there is one (CHROMIUM_PATH, else Debian's /usr/bin/chromium),
 // otherwise the browser Playwright manages. Never downloads anything.
@@ -16,46 +14,53 @@ function chromiumExecutable(): string | undefined {
   );
 }
 
+const browser = {
+  ...devices["Desktop Chrome"],
+  launchOptions: {
+    executablePath: chromiumExecutable(),
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  },
+};
+
+const providers = selectedProviders();
+
 export default defineConfig({
   testDir: "e2e",
+  // Projects (one per provider, each with its own server) run side by side; tests inside a
+  // project run in order because they share that provider's sandbox settings.
   fullyParallel: false,
-  workers: 1,
+  workers: Math.min(2, providers.length),
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
   timeout: 60_000,
   expect: { timeout: 15_000 },
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
-  use: {
-    baseURL,
-    trace: "retain-on-failure",
-    screenshot: "only-on-failure",
-  },
-  projects: [
-    {
-      name: "chromium",
-      use: {
-        ...devices["Desktop Chrome"],
-        launchOptions: {
-          executablePath: chromiumExecutable(),
-          args: [
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--no-first-run",
-          ],
-        },
-      },
-    },
-  ],
-  webServer: {
+  use: { trace: "retain-on-failure", screenshot: "only-on-failure" },
+  projects: providers.map((provider, index) => ({
+    name: provider.name,
+    // Sign-in and the catalog do not depend on the provider: they run once.
+    testIgnore: provider.name === "stripe" ? undefined : ["**/auth.spec.ts", "**/pricing.spec.ts"],
+    metadata: { provider, sandboxBasePort: portsFor(index).sandboxBase },
+    use: { ...browser, baseURL: `http://localhost:${portsFor(index).app}` },
+  })),
+  webServer: providers.map((provider, index) => ({
     command: "node scripts/e2e-server.mjs",
-    url: `${baseURL}/api/health`,
+    url: `http://localhost:${portsFor(index).app}/api/health`,
     reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { E2E_PORT: String(port) },
-  },
+    timeout: 180_000,
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
+    env: {
+      E2E_PORT: String(portsFor(index).app),
+      SANDBOX_PORT: String(portsFor(index).sandboxBase),
+      PAYMENTS_PROVIDER: provider.name,
+    },
+  })),
 });

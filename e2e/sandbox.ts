@@ -1,49 +1,71 @@
-import { expect, type FrameLocator, type Page } from "@playwright/test";
+import { expect, test as base, type FrameLocator, type Page } from "@playwright/test";
+import type { E2EProvider } from "./providers";
 
-// The local payments sandbox the e2e web server starts (scripts/e2e-server.mjs).
-export const sandboxUrl = `http://127.0.0.1:${process.env.SANDBOX_PORT ?? 4310}`;
+export type Delivery = {
+  eventId: string;
+  type: string;
+  copy: number;
+  state: string;
+  attempts: { status: number | null; simulatedFailure: boolean }[];
+};
 
-async function control(path: string, body?: unknown, method = body === undefined ? "GET" : "POST") {
-  const response = await fetch(`${sandboxUrl}/_sandbox${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`sandbox ${method} ${path} → ${response.status}: ${await response.text()}`);
-  return response.json();
+/** The control API of the local sandbox that this project's server talks to. */
+export class SandboxControl {
+  readonly url: string;
+
+  constructor(readonly provider: E2EProvider, sandboxBasePort: number) {
+    this.url = `http://127.0.0.1:${sandboxBasePort + provider.portOffset}`;
+  }
+
+  private async call(path: string, body?: unknown, method = body === undefined ? "GET" : "POST") {
+    const response = await fetch(`${this.url}/_sandbox${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`sandbox ${method} ${path} → ${response.status}: ${await response.text()}`);
+    return response.json();
+  }
+
+  private own(path: string) {
+    return `/${this.provider.name}${path}`;
+  }
+
+  /** Forget sessions, faults and delivery settings: each test starts from the defaults. */
+  reset = () => this.call(this.own("/reset"), {});
+  behaviour = (settings: Record<string, unknown>) => this.call(this.own("/webhooks/behaviour"), settings);
+  pause = () => this.call(this.own("/webhooks/pause"), {});
+  resume = () => this.call(this.own("/webhooks/resume"), {});
+  waitForDeliveries = (timeoutMs = 20_000) => this.call(this.own("/webhooks/wait"), { timeoutMs });
+  deliveries = async (): Promise<Delivery[]> => (await this.call(this.own("/webhooks/deliveries"))).deliveries;
+  faults = (fault: Record<string, unknown>) => this.call(this.own("/faults"), fault);
+  clearFaults = () => this.call(this.own("/faults"), undefined, "DELETE");
+
+  /** The hosted checkout page of this provider's sandbox. */
+  async expectOnCheckout(page: Page) {
+    const origin = this.url.replace(/[.]/g, "\\.");
+    await expect(page).toHaveURL(new RegExp(`^${origin}/pay/${this.provider.name}/`));
+    await expect(page.getByText(/sandbox/i).first()).toBeVisible();
+  }
 }
 
-export const sandbox = {
-  /** Forget sessions and delivery settings: each test starts from the sandbox's defaults. */
-  reset: () => control("/reset", {}),
-  behaviour: (settings: Record<string, unknown>) => control("/stripe/webhooks/behaviour", settings),
-  pause: () => control("/stripe/webhooks/pause", {}),
-  flush: () => control("/stripe/webhooks/flush", {}),
-  resume: () => control("/stripe/webhooks/resume", {}),
-  waitForDeliveries: (timeoutMs = 20_000) => control("/stripe/webhooks/wait", { timeoutMs }),
-  deliveries: async () =>
-    (await control("/stripe/webhooks/deliveries")).deliveries as {
-      eventId: string;
-      type: string;
-      copy: number;
-      state: string;
-      attempts: { status: number | null; simulatedFailure: boolean }[];
-    }[],
-  faults: (fault: Record<string, unknown>) => control("/stripe/faults", fault),
-  clearFaults: () => control("/stripe/faults", undefined, "DELETE"),
-};
+export const test = base.extend<{ sandbox: SandboxControl; provider: E2EProvider }>({
+  provider: async ({}, use, testInfo) => {
+    await use(testInfo.project.metadata.provider as E2EProvider);
+  },
+  sandbox: async ({ provider }, use, testInfo) => {
+    await use(new SandboxControl(provider, testInfo.project.metadata.sandboxBasePort as number));
+  },
+});
+
+export { expect };
 
 type PayTarget = Page | FrameLocator;
 
-/** Fills the sandbox's hosted Stripe page and submits it. */
+/** Fills a sandbox hosted page (the same fields for every provider) and submits it. */
 export async function payWithCard(target: PayTarget, card: string) {
   await target.getByLabel("Card number").fill(card);
   await target.getByLabel(/Expiration date/).fill("12 / 34");
   await target.getByLabel(/Security code/).fill("123");
   await target.getByRole("button", { name: /^(Subscribe|Start trial|Pay .*)$/ }).click();
-}
-
-export async function expectOnSandboxCheckout(page: Page) {
-  await expect(page).toHaveURL(new RegExp(`^${sandboxUrl.replace(/[.]/g, "\\.")}/pay/stripe/cs_test_`));
-  await expect(page.getByText(/sandbox/i).first()).toBeVisible();
 }

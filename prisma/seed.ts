@@ -3,8 +3,18 @@ import { PrismaClient } from "../lib/generated/prisma/client";
 import { demoCatalog } from "../lib/catalog/demo-catalog";
 import { CATALOG_PROVIDERS, externalIdsFor } from "../lib/catalog/external-ids";
 
-// Idempotent: upserts the demo catalog, so it runs on every `npm run dev` start.
+// Idempotent: upserts the demo catalog, so it runs on every `npm run dev` start. Several
+// processes may seed one database at once (the e2e servers): a lost insert race is retried.
 export async function seedCatalog(prisma: PrismaClient): Promise<void> {
+  try {
+    await upsertCatalog(prisma);
+  } catch (error) {
+    if ((error as { code?: string }).code !== "P2002") throw error;
+    await upsertCatalog(prisma);
+  }
+}
+
+async function upsertCatalog(prisma: PrismaClient): Promise<void> {
   for (const product of demoCatalog) {
     const productData = {
       kind: product.kind,

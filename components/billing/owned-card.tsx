@@ -3,7 +3,7 @@ import { cardClasses, mutedTextClasses } from "@/components/ui/styles";
 /** One-time purchases (lasting grants) the user owns now. */
 export function OwnedCard({ owned }: { owned: { key: string; name: string }[] }) {
   return (
-    <section aria-labelledby="owned-heading" className={`${cardClasses} flex flex-col gap-4 p-6`}>
+    <section aria-labelledby="owned-heading" data-testid="owned" className={`${cardClasses} flex flex-col gap-4 p-6`}>
       <h2 id="owned-heading" className="text-lg font-semibold tracking-tight">
         Owned
       </h2>

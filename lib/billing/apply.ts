@@ -129,11 +129,8 @@ async function findCheckout(tx: Tx, event: PaymentEvent): Promise<Found> {
   const match = byOurId ?? bySession;
   if (!match) return { note: `no checkout matches ${ourId ? `id ${ourId}` : ""}${ourId && sessionId ? " / " : ""}${sessionId ? `session ${sessionId}` : ""}` };
 
-  // MUTATION (temporary): "match by customer" — the newest checkout of the same user
-  const owner = await tx.checkout.findUniqueOrThrow({ where: { id: match.id } });
-  const newest = await tx.checkout.findFirstOrThrow({ where: { userId: owner.userId }, orderBy: { createdAt: "desc" } });
-  await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${newest.id} FOR UPDATE`;
-  const checkout = await tx.checkout.findUniqueOrThrow({ where: { id: newest.id }, include: checkoutWithItems });
+  await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${match.id} FOR UPDATE`;
+  const checkout = await tx.checkout.findUniqueOrThrow({ where: { id: match.id }, include: checkoutWithItems });
   return { checkout };
 }
 

@@ -30,6 +30,8 @@ export type CreateCheckoutInput = {
   idempotencyKey?: string | null;
   locale?: string;
   allowDiscountCodes?: boolean;
+  /** ISO 3166-1 alpha-2 country of the buyer, for providers that compute tax (FastStar). */
+  buyerCountry?: string;
 };
 
 export type CreatedCheckoutResult = {
@@ -57,6 +59,7 @@ const inputSchema = z.object({
     .regex(/^[A-Za-z0-9_.:-]+$/, "idempotencyKey may contain letters, digits and _ . : - only")
     .nullish(),
   locale: z.string().max(20).optional(),
+  buyerCountry: z.string().regex(/^[A-Z]{2}$/, "buyerCountry must be an ISO 3166-1 alpha-2 code").optional(),
   allowDiscountCodes: z.boolean().optional(),
 });
 
@@ -177,6 +180,7 @@ export async function createCheckout(
     presentation: input.presentation,
     locale: input.locale,
     allowDiscountCodes: input.allowDiscountCodes,
+    buyerCountry: input.buyerCountry,
   });
 }
 
@@ -189,6 +193,7 @@ type ProviderCallInput = {
   presentation: Presentation;
   locale?: string;
   allowDiscountCodes?: boolean;
+  buyerCountry?: string;
 };
 
 async function callProvider(
@@ -213,6 +218,7 @@ async function callProvider(
       presentation: request.presentation,
       locale: request.locale,
       allowDiscountCodes: request.allowDiscountCodes,
+      buyerCountry: request.buyerCountry,
     });
     const updated = await db.checkout.update({
       where: { id: checkoutId },
@@ -323,6 +329,7 @@ async function reuse(
         presentation: existing.presentation === "overlay" ? "overlay" : "redirect",
         locale: input.locale,
         allowDiscountCodes: input.allowDiscountCodes,
+        buyerCountry: input.buyerCountry,
       });
     }
   }

@@ -359,7 +359,7 @@ class CreemSandbox implements ProviderInstance {
 
   constructor(private readonly ctx: ProviderContext) {
     this.loadCatalog();
-    useCreemRetrySchedule(ctx.webhooks);
+    applyCreemRetrySchedule(ctx.webhooks);
   }
 
   private now(): number {
@@ -386,7 +386,7 @@ class CreemSandbox implements ProviderInstance {
     this.events = [];
     this.loadCatalog();
     // The dispatcher is reset right after this (back to the start-up schedule): re-apply Creem's.
-    queueMicrotask(() => useCreemRetrySchedule(this.ctx.webhooks));
+    queueMicrotask(() => applyCreemRetrySchedule(this.ctx.webhooks));
   }
 
   notFound(r: ProviderRequest): void {
@@ -1448,7 +1448,7 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
 }
 
 /** Creem's retry schedule unless the sandbox was started with an explicit one (tests). */
-function useCreemRetrySchedule(webhooks: WebhookDispatcher): void {
+function applyCreemRetrySchedule(webhooks: WebhookDispatcher): void {
   const current = webhooks.settings.retrySchedule;
   const untouched = current.length === DEFAULT_RETRY_SCHEDULE.length && current.every((ms, i) => ms === DEFAULT_RETRY_SCHEDULE[i]);
   if (untouched) webhooks.configure({ retrySchedule: CREEM_RETRY_SCHEDULE });

@@ -1157,7 +1157,7 @@ class DodoSandbox implements ProviderInstance {
 
     const locked = session.customer.email;
     const email = (locked ?? form.email ?? "").trim();
-    const country = (form.country ?? session.billing?.country ?? "").trim().toUpperCase();
+    const country = (form.country ?? session.billing?.country ?? "US").trim().toUpperCase(); // the field is prefilled
     const values = { email, name: form.name ?? "", country, card_number: form.card_number ?? "", card_expiry: form.card_expiry ?? "", card_cvc: form.card_cvc ?? "" };
     const errors: PayView["errors"] = {};
     if (!email) errors.email = "Your email is incomplete.";
