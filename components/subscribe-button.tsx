@@ -1,10 +1,12 @@
 "use client";
 
 import { useRouter } from "next/navigation";
-import { useRef, useState } from "react";
+import { useRef, useState, useSyncExternalStore } from "react";
 import { CheckoutOverlay } from "./checkout-overlay";
 
 type Presentation = "redirect" | "overlay";
+
+const noSubscription = () => () => {};
 
 type CreatedCheckout = { id: string; url: string; presentation: Presentation };
 
@@ -23,6 +25,9 @@ type Props = {
  */
 export function SubscribeButton({ priceId, quantity = 1, presentation = "redirect", children, className }: Props) {
   const router = useRouter();
+  // Server-rendered HTML arrives before React: until hydration a click would do nothing,
+  // so the button stays disabled (and says so to assistive technology) until then.
+  const hydrated = useSyncExternalStore(noSubscription, () => true, () => false);
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [overlay, setOverlay] = useState<CreatedCheckout | null>(null);
@@ -67,7 +72,7 @@ export function SubscribeButton({ priceId, quantity = 1, presentation = "redirec
       <button
         type="button"
         onClick={startCheckout}
-        disabled={pending}
+        disabled={pending || !hydrated}
         aria-busy={pending}
         className={
           className ??

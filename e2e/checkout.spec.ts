@@ -95,8 +95,10 @@ test("credit packs are credited exactly once although the webhook comes 3 times,
   const packs = provider.quantity ? 3 : 1;
   await sandbox.behaviour({ duplicate: 2, reorder: "reverse", failNextDeliveries: 1 });
   const pack = card(page, "credits_100_pack");
+  const buy = pack.getByRole("button", { name: "Buy credits", exact: true });
+  await expect(buy).toBeEnabled(); // hydrated: the quantity is React state from here on
   if (provider.quantity) await pack.getByLabel("Packs").selectOption(String(packs));
-  await pack.getByRole("button", { name: "Buy credits", exact: true }).click();
+  await buy.click();
   await sandbox.expectOnCheckout(page);
   await payWithCard(page, CARD_OK);
   await expect(page.getByTestId("checkout-status")).toHaveText("paid");
@@ -145,4 +147,25 @@ test("another user's checkout pages answer 404 (invariant 6)", async ({ page, sa
     expect(response?.status()).toBe(404);
     await expect(page.getByTestId("resume-checkout")).toHaveCount(0);
   }
+});
+
+test("POST /api/checkout: 401 signed out, 400 for bad input, and nothing is created", async ({ page, playwright, provider, baseURL }) => {
+  test.skip(provider.name !== "stripe", "input validation is provider-neutral: checked once");
+  const anonymous = await playwright.request.newContext({ baseURL });
+  expect((await anonymous.post("/api/checkout", { data: { priceId: "starter_monthly" } })).status()).toBe(401);
+  await anonymous.dispose();
+
+  for (const data of [
+    { priceId: "no_such_price" },
+    { priceId: "credits_100_pack", quantity: 11 },
+    { priceId: "credits_100_pack", quantity: 0 },
+    { priceId: "lifetime_once", quantity: 2 },
+    { priceId: "starter_monthly", amount: 1 },
+  ]) {
+    const response = await page.request.post("/api/checkout", { data });
+    expect(response.status(), JSON.stringify(data)).toBe(400);
+    expect((await response.json()).error).toEqual(expect.any(String));
+  }
+  await page.goto("/account/billing");
+  await expect(page.getByTestId("credits-balance")).toHaveText("0");
 });
