@@ -72,6 +72,7 @@ describe("stripe request mapping (toSessionParams)", () => {
     expect(params.cancel_url).toBe("https://app.example/pricing?checkout_id=chk_our_1&canceled=1");
     expect(params.customer_email).toBe("buyer@example.com");
     expect(params.customer).toBeUndefined();
+    expect(params.customer_creation).toBe("always");
   });
 
   it("uses recurring.interval, trial_period_days and subscription metadata for plans", () => {
@@ -91,6 +92,7 @@ describe("stripe request mapping (toSessionParams)", () => {
     const params = toSessionParams(request({ providerCustomerId: "cus_1" }));
     expect(params.customer).toBe("cus_1");
     expect(params.customer_email).toBeUndefined();
+    expect(params.customer_creation).toBeUndefined();
   });
 
   it("keeps an existing {CHECKOUT_SESSION_ID} placeholder", () => {
@@ -145,8 +147,8 @@ describe("stripe adapter over HTTP (real SDK → the local payments sandbox)", (
     expect(paid.status).toBe("paid");
     expect(paid.paymentId).toMatch(/^pi_/);
     expect(paid.paymentId).toBe(paidSession.payment_intent);
-    // Payment mode without customer_creation: Stripe creates no Customer (the buyer is in customer_details).
-    expect(paid.customerId).toBeNull();
+    // customer_creation=always: one-time buyers get a Customer, reused by their next checkout.
+    expect(paid.customerId).toMatch(/^cus_/);
   });
 
   it("reads the customer Stripe attached, for a session created for a known customer", async () => {

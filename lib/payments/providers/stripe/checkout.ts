@@ -89,6 +89,9 @@ export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.Sessi
   }
   if (request.providerCustomerId) params.customer = request.providerCustomerId;
   else if (request.customerEmail) params.customer_email = request.customerEmail;
+  // Payment mode creates no Stripe customer by default; one-time buyers need one so their next
+  // checkout and the billing portal reuse it (subscription and setup modes always create one).
+  if (request.mode === "payment" && !request.providerCustomerId) params.customer_creation = "always";
 
   if (request.mode === "subscription") {
     const trialDays = Math.max(0, ...request.lineItems.map((item) => item.trialDays ?? 0));
