@@ -30,10 +30,10 @@ afterAll(async () => {
 });
 
 describe("inv5: a failure while applying a verified event rolls back and is retried", () => {
-  // A credit pack grants credits; a subscription (Stripe creates a Customer for it) also
-  // records the customer and the subscription — all of it must roll back.
+  // A credit pack grants credits and records the Customer Stripe creates (customer_creation);
+  // a subscription also records the subscription — all of it must roll back.
   it.each([
-    { priceId: "credits_100_pack", quantity: 4, customers: 0, subscriptions: 0 },
+    { priceId: "credits_100_pack", quantity: 4, customers: 1, subscriptions: 0 },
     { priceId: "starter_monthly", quantity: 1, customers: 1, subscriptions: 1 },
   ])("$priceId: rolls back completely (no Order, Entitlement, Customer or Subscription; checkout still open), marks the event failed, and a redelivery applies once", async ({ priceId, quantity, customers, subscriptions }) => {
     const user = await createUser();
