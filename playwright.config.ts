@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import { chromium, defineConfig, devices } from "@playwright/test";
+import { assertLiveEnvironment, e2eTarget, sandboxOnlyPattern } from "./e2e/live/target";
 import { portsFor, selectedProviders } from "./e2e/providers";
 
 // A system Chromium when there is one (CHROMIUM_PATH, else Debian's /usr/bin/chromium),
@@ -30,24 +31,32 @@ const browser = {
 };
 
 const providers = selectedProviders();
+// Default: the local sandbox. E2E_TARGET=live: the providers' real test mode with the keys in
+// the environment — checked here, before any server starts, with every missing variable named.
+const target = e2eTarget();
+if (target === "live") assertLiveEnvironment(providers);
 
 export default defineConfig({
   testDir: "e2e",
-  // Projects (one per provider, each with its own server) run side by side; tests inside a
-  // project run in order because they share that provider's sandbox settings.
+  // Projects (one per provider, each with its own server) run side by side; a project's files
+  // and tests run one at a time (workers: 1 below) because they share that provider's sandbox
+  // settings: a reset, a pause or a fault in one test must not hit another in flight.
   fullyParallel: false,
   workers: Math.min(2, providers.length),
   forbidOnly: Boolean(process.env.CI),
   retries: 0,
-  timeout: 60_000,
+  // Real hosted pages are slower than the sandbox's; journeys that need the sandbox are left out.
+  timeout: target === "live" ? 120_000 : 60_000,
+  grepInvert: target === "live" ? sandboxOnlyPattern() : undefined,
   expect: { timeout: 15_000 },
   reporter: process.env.CI ? [["list"]] : [["list"], ["html", { open: "never" }]],
   use: { trace: "retain-on-failure", screenshot: "only-on-failure" },
   projects: providers.map((provider, index) => ({
     name: provider.name,
+    workers: 1,
     // Sign-in and the catalog do not depend on the provider: they run once.
     testIgnore: provider.name === "stripe" ? undefined : ["**/auth.spec.ts", "**/pricing.spec.ts"],
-    metadata: { provider, sandboxBasePort: portsFor(index).sandboxBase },
+    metadata: { provider, target, sandboxBasePort: portsFor(index).sandboxBase },
     use: { ...browser, baseURL: `http://localhost:${portsFor(index).app}` },
   })),
   webServer: providers.map((provider, index) => ({

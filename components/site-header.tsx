@@ -1,5 +1,7 @@
 import Link from "next/link";
+import { isAdminEmail } from "@/lib/admin/admin-emails";
 import { currentUser } from "@/lib/auth";
+import { serverEnv } from "@/lib/env";
 import { SignOutButton } from "@/components/auth/sign-out-button";
 import { SiteLogo } from "@/components/site-logo";
 import { buttonClasses } from "@/components/ui/styles";
@@ -26,6 +28,11 @@ export async function SiteHeader() {
               <Link href="/account" className={navLinkClasses}>
                 Account
               </Link>
+              {isAdminEmail(user.email, serverEnv().ADMIN_EMAILS) ? (
+                <Link href="/admin/events" className={navLinkClasses}>
+                  Admin
+                </Link>
+              ) : null}
               <SignOutButton placement="header" variant="ghost" className="px-3 py-2" />
             </>
           ) : (

@@ -2,6 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useRef, useState, useSyncExternalStore } from "react";
+import { checkoutStatusPath } from "@/lib/billing/return-params";
 import { CheckoutOverlay } from "./checkout-overlay";
 
 type Presentation = "redirect" | "overlay";
@@ -89,7 +90,7 @@ export function SubscribeButton({ priceId, quantity = 1, presentation = "redirec
       {overlay ? (
         <CheckoutOverlay
           checkoutUrl={overlay.url}
-          successUrl={`/checkout/success?checkout_id=${encodeURIComponent(overlay.id)}`}
+          successUrl={checkoutStatusPath(overlay.id)}
           onClose={() => {
             setOverlay(null);
             idempotencyKey.current = null;

@@ -21,7 +21,7 @@ test("subscribe by redirect, pay with 4242: success shows active and billing sho
 
   const paidAt = Date.now();
   await payWithCard(page, CARD_OK);
-  await expect(page).toHaveURL(/\/checkout\/success\?checkout_id=/);
+  await expect(page).toHaveURL(/\/checkout\/success\?cid=/);
   await expect(page.getByTestId("checkout-status")).toHaveText("active");
   const payToActiveMs = Date.now() - paidAt;
   testInfo.annotations.push({ type: "pay-to-active-ms", description: String(payToActiveMs) });
@@ -61,7 +61,7 @@ test("cancel returns to the app, and the same session can be resumed and paid", 
   const sessionUrl = page.url();
 
   await page.getByRole("link", { name: "Back", exact: true }).click();
-  await expect(page).toHaveURL(/\/checkout\/cancel\?checkout_id=/);
+  await expect(page).toHaveURL(/\/checkout\/cancel\?cid=/);
   await expect(page.getByRole("heading", { name: "Checkout canceled" })).toBeVisible();
   await expect(page.getByText("Nothing was charged.")).toBeVisible();
 
@@ -77,7 +77,7 @@ test("overlay: the hosted page opens in a dialog and completion leads to the ver
   const dialog = page.getByRole("dialog", { name: "Checkout" });
   await expect(dialog).toBeVisible();
   await payWithCard(page.frameLocator('iframe[title="Hosted checkout"]'), CARD_OK);
-  await expect(page).toHaveURL(/\/checkout\/success\?checkout_id=/);
+  await expect(page).toHaveURL(/\/checkout\/success\?cid=/);
   await expect(page.getByTestId("checkout-status")).toHaveText("paid");
 });
 
@@ -124,7 +124,7 @@ test("the success page shows processing until the webhook arrives, then active",
   await sandbox.expectOnCheckout(page);
   await payWithCard(page, CARD_OK);
 
-  await expect(page).toHaveURL(/\/checkout\/success\?checkout_id=/);
+  await expect(page).toHaveURL(/\/checkout\/success\?cid=/);
   await expect(page.getByTestId("checkout-status")).toHaveText("processing");
   await expect(page.getByRole("status").first()).toContainText(/processing/i);
 
@@ -137,12 +137,12 @@ test("another user's checkout pages answer 404 (invariant 6)", async ({ page, sa
   await card(page, "lifetime_once").getByRole("button", { name: "Buy now", exact: true }).click();
   await sandbox.expectOnCheckout(page);
   const cancelHref = await page.getByRole("link", { name: "Back", exact: true }).getAttribute("href");
-  const checkoutId = new URL(cancelHref!).searchParams.get("checkout_id");
+  const checkoutId = new URL(cancelHref!).searchParams.get("cid");
   expect(checkoutId).toBeTruthy();
 
   await page.context().clearCookies();
   await signInWithEmail(page, uniqueEmail("intruder"), "/pricing");
-  for (const path of [`/checkout/success?checkout_id=${checkoutId}`, `/checkout/cancel?checkout_id=${checkoutId}`]) {
+  for (const path of [`/checkout/success?cid=${checkoutId}`, `/checkout/cancel?cid=${checkoutId}`]) {
     const response = await page.goto(path);
     expect(response?.status()).toBe(404);
     await expect(page.getByTestId("resume-checkout")).toHaveCount(0);

@@ -24,20 +24,30 @@ test("client bundles contain no secret values and read no secret variables", () 
     "creem_test_sandbox",
     "dodo_test_sandbox_key",
     "fs_test_sandbox",
+    "whsec_ZG9kby1zYW5kYm94", // the sandbox's Dodo (Standard Webhooks) key
     "e2e-only-auth-secret",
+    "dev-only-auth-secret",
     "postgresql://",
   ];
+  // Every secret variable of lib/env-schema.ts and the providers' config.ts files.
   const secretNames = [
     "AUTH_SECRET",
+    "AUTH_GITHUB_SECRET",
+    "AUTH_GOOGLE_SECRET",
     "DATABASE_URL",
+    "SHADOW_DATABASE_URL",
     "EMAIL_SERVER",
     "CRON_SECRET",
     "STRIPE_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "CREEM_API_KEY",
+    "CREEM_WEBHOOK_SECRET",
     "DODO_PAYMENTS_API_KEY",
+    "DODO_PAYMENTS_WEBHOOK_KEY",
     "RECUR_SECRET_KEY",
+    "RECUR_WEBHOOK_SECRET",
     "FASTSTAR_API_KEY",
+    "FASTSTAR_WEBHOOK_SECRET",
   ];
   const found: string[] = [];
   for (const file of bundles) {

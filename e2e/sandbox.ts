@@ -1,4 +1,6 @@
 import { expect, test as base, type FrameLocator, type Page } from "@playwright/test";
+import { LiveCheckout, payLive } from "./live/live-checkout";
+import { e2eTarget } from "./live/target";
 import type { E2EProvider } from "./providers";
 
 export type Delivery = {
@@ -49,12 +51,25 @@ export class SandboxControl {
   }
 }
 
-export const test = base.extend<{ sandbox: SandboxControl; provider: E2EProvider }>({
+/** What the journeys drive: the local sandbox, or (E2E_TARGET=live) the real hosted page, which controls nothing. */
+export type CheckoutControl = Pick<
+  SandboxControl,
+  "provider" | "reset" | "behaviour" | "pause" | "resume" | "waitForDeliveries" | "deliveries" | "faults" | "clearFaults" | "expectOnCheckout"
+>;
+
+export const test = base.extend<{ sandbox: CheckoutControl; provider: E2EProvider }>({
   provider: async ({}, use, testInfo) => {
-    await use(testInfo.project.metadata.provider as E2EProvider);
+    const provider = testInfo.project.metadata.provider as E2EProvider;
+    // Live: the overlays the suite drives are the sandbox's stand-ins; real overlays need the
+    // provider's own script, so overlay journeys skip themselves and checkouts redirect.
+    await use(e2eTarget() === "live" ? { ...provider, overlay: false } : provider);
   },
   sandbox: async ({ provider }, use, testInfo) => {
-    await use(new SandboxControl(provider, testInfo.project.metadata.sandboxBasePort as number));
+    await use(
+      e2eTarget() === "live"
+        ? new LiveCheckout(provider, testInfo)
+        : new SandboxControl(provider, testInfo.project.metadata.sandboxBasePort as number),
+    );
   },
 });
 
@@ -62,8 +77,9 @@ export { expect };
 
 type PayTarget = Page | FrameLocator;
 
-/** Fills a sandbox hosted page (the same fields for every provider) and submits it. */
+/** Fills a sandbox hosted page (the same fields for every provider) and submits it; live: the provider's driver. */
 export async function payWithCard(target: PayTarget, card: string) {
+  if (e2eTarget() === "live") return payLive(target, card);
   await target.getByLabel("Card number").fill(card);
   await target.getByLabel(/Expiration date/).fill("12 / 34");
   await target.getByLabel(/Security code/).fill("123");

@@ -25,6 +25,20 @@ const postgresUrl = z
     message: "must be a postgresql:// connection string",
   });
 
+// Operators who may open /admin: a comma-separated list, compared trimmed and lower-cased.
+// Unset or empty → no admins: the console answers 404 to everyone.
+const adminEmails = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? "").split(",").map((email) => email.trim().toLowerCase()).filter(Boolean))
+  .pipe(z.array(z.email({ error: "must be a comma-separated list of email addresses" })));
+
+// A count per minute: a whole number ≥ 1, or the default when unset.
+const perMinuteLimit = (fallback: number) =>
+  optional
+    .transform((value) => (value === undefined ? fallback : Number(value)))
+    .pipe(z.number({ error: "must be a whole number ≥ 1" }).int("must be a whole number ≥ 1").min(1, "must be a whole number ≥ 1"));
+
 export const serverEnvSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -40,6 +54,10 @@ export const serverEnvSchema = z
     AUTH_GOOGLE_ID: optional,
     AUTH_GOOGLE_SECRET: optional,
     CRON_SECRET: optional.pipe(z.string().min(16, "must be at least 16 characters").optional()),
+    // Checkout creations per minute, counted in the database so every instance shares them.
+    CHECKOUT_RATE_LIMIT_PER_USER: perMinuteLimit(20),
+    CHECKOUT_RATE_LIMIT_PER_IP: perMinuteLimit(60),
+    ADMIN_EMAILS: adminEmails,
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === "production";

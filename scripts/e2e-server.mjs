@@ -22,6 +22,8 @@ superviseChild(process.execPath, [nextBin(), "start", "--port", port], {
     APP_URL: `http://localhost:${port}`,
     AUTH_SECRET: process.env.AUTH_SECRET ?? "e2e-only-auth-secret-0123456789abcdef0123",
     AUTH_DEV_MAILBOX: "true",
+    // The operator e2e (e2e/admin.spec.ts) signs in as this address.
+    ADMIN_EMAILS: process.env.ADMIN_EMAILS ?? "e2e-admin@example.com",
     NEXT_TELEMETRY_DISABLED: "1",
   },
   cleanups: [database.stop, payments.stop],

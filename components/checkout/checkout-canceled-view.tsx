@@ -1,6 +1,7 @@
 import Link from "next/link";
 import type { ReactNode } from "react";
 import type { ResumableCheckout } from "@/lib/billing/resume";
+import { checkoutStatusPath } from "@/lib/billing/return-params";
 import { buttonClasses, cardClasses, mutedTextClasses } from "@/components/ui/styles";
 
 type CheckoutCanceledViewProps = {
@@ -10,7 +11,7 @@ type CheckoutCanceledViewProps = {
 
 /** The cancel page (`/checkout/cancel`): the buyer left the hosted page without paying. */
 export function CheckoutCanceledView({ checkoutId, checkout }: CheckoutCanceledViewProps) {
-  const statusHref = `/checkout/success?${new URLSearchParams({ checkout_id: checkoutId })}`;
+  const statusHref = checkoutStatusPath(checkoutId);
 
   // Paid after all (another tab, or the provider confirmed meanwhile): never say "nothing was charged".
   if (checkout.status === "complete" || checkout.status === "processing") {

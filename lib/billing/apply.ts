@@ -109,13 +109,13 @@ async function findCheckout(tx: Tx, event: PaymentEvent): Promise<Found> {
   const ourId = event.ourCheckoutId ?? null;
   if (!ourId && !sessionId) return { note: "event carries neither our checkout id nor a session id" };
 
-  const byOurId = ourId ? await tx.checkout.findUnique({ where: { id: ourId }, select: { id: true, provider: true, providerSessionId: true } }) : null;
-  const bySession = sessionId
-    ? await tx.checkout.findUnique({
-        where: { provider_providerSessionId: { provider: event.provider, providerSessionId: sessionId } },
-        select: { id: true, provider: true, providerSessionId: true },
-      })
-    : null;
+  // One round trip finds and locks both candidates (by our id, by the provider's session id).
+  const candidates = await tx.$queryRaw<{ id: string; provider: ProviderName; providerSessionId: string | null }[]>`
+    SELECT id, provider::text AS provider, "providerSessionId" FROM "Checkout"
+    WHERE id = ${ourId} OR (provider = ${event.provider}::"PaymentProviderName" AND "providerSessionId" = ${sessionId})
+    FOR UPDATE`;
+  const byOurId = ourId ? (candidates.find((row) => row.id === ourId) ?? null) : null;
+  const bySession = sessionId ? (candidates.find((row) => row.provider === event.provider && row.providerSessionId === sessionId) ?? null) : null;
 
   if (byOurId && byOurId.provider !== event.provider) {
     return { note: `checkout ${byOurId.id} belongs to ${byOurId.provider}, not ${event.provider}` };
@@ -129,7 +129,6 @@ async function findCheckout(tx: Tx, event: PaymentEvent): Promise<Found> {
   const match = byOurId ?? bySession;
   if (!match) return { note: `no checkout matches ${ourId ? `id ${ourId}` : ""}${ourId && sessionId ? " / " : ""}${sessionId ? `session ${sessionId}` : ""}` };
 
-  await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${match.id} FOR UPDATE`;
   const checkout = await tx.checkout.findUniqueOrThrow({ where: { id: match.id }, include: checkoutWithItems });
   return { checkout };
 }
@@ -169,7 +168,9 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
     where: { id: checkout.id },
     data: {
       status: "complete",
-      completedAt: checkout.completedAt ?? event.occurredAt,
+      // The earliest reported completion, whichever report arrives first (providers may send
+      // two, e.g. Recur's order.paid and checkout.completed, milliseconds apart).
+      completedAt: checkout.completedAt && checkout.completedAt.getTime() <= event.occurredAt.getTime() ? checkout.completedAt : event.occurredAt,
       lastError: null,
       ...(!checkout.providerSessionId && event.providerSessionId ? { providerSessionId: event.providerSessionId } : {}),
       ...(event.amounts?.tax != null ? { amountTax: event.amounts.tax } : {}),
@@ -180,8 +181,9 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
   if (event.customerId) await ensureCustomer(tx, checkout.userId, event.provider, event.customerId);
   if (checkout.mode === "setup") return { status: "applied", checkoutId: checkout.id };
 
-  // One order per paid checkout, however many times it is reported.
-  await tx.order.createMany({
+  // One order per paid checkout, however many times it is reported. A new order comes back
+  // from the INSERT itself; only when it already existed is it read.
+  const [created] = await tx.order.createManyAndReturn({
     data: [
       {
         userId: checkout.userId,
@@ -194,7 +196,7 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
     ],
     skipDuplicates: true,
   });
-  let order = await tx.order.findUnique({ where: { checkoutId: checkout.id } });
+  let order = created ?? (await tx.order.findUnique({ where: { checkoutId: checkout.id } }));
   if (!order) throw new Error(`order for checkout ${checkout.id} could not be created (payment id ${event.payment?.id} already used?)`);
   if (!order.providerPaymentId && event.payment?.id) {
     order = await tx.order.update({ where: { id: order.id }, data: { providerPaymentId: event.payment.id } });
@@ -460,9 +462,25 @@ async function revokeOrderGrants(tx: Tx, orderId: string, reason: string) {
   });
 }
 
+/**
+ * A refund or dispute can arrive before the payment it undoes (providers do not order their
+ * deliveries). Ignoring it then would lose it for good — the provider never sends it again —
+ * so while OUR checkout it names is not complete yet, it fails and the 5xx makes the provider
+ * retry it after the payment. A payment that is not ours is ignored.
+ */
+async function orderNotRecordedYet(tx: Tx, event: PaymentEvent): Promise<ApplyOutcome> {
+  const checkout = event.ourCheckoutId
+    ? await tx.checkout.findUnique({ where: { id: event.ourCheckoutId }, select: { provider: true, status: true, mode: true } })
+    : null;
+  if (checkout && checkout.provider === event.provider && checkout.mode !== "setup" && checkout.status !== "complete") {
+    throw new Error(`${event.kind} for checkout ${event.ourCheckoutId} arrived before its payment was recorded; retry later`);
+  }
+  return { status: "ignored", note: `no order for payment ${event.payment?.id ?? "(none)"}` };
+}
+
 async function applyRefund(tx: Tx, event: PaymentEvent): Promise<ApplyOutcome> {
   const order = await findOrder(tx, event);
-  if (!order) return { status: "ignored", note: `no order for payment ${event.payment?.id ?? "(none)"}` };
+  if (!order) return orderNotRecordedYet(tx, event);
   const payment = event.payment!;
   const reported = payment.amountRefunded ?? (payment.refunded ? order.amountTotal : 0);
   const amountRefunded = Math.max(order.amountRefunded, reported);
@@ -482,7 +500,7 @@ async function applyRefund(tx: Tx, event: PaymentEvent): Promise<ApplyOutcome> {
 
 async function applyDispute(tx: Tx, event: PaymentEvent): Promise<ApplyOutcome> {
   const order = await findOrder(tx, event);
-  if (!order) return { status: "ignored", note: `no order for payment ${event.payment?.id ?? "(none)"}` };
+  if (!order) return orderNotRecordedYet(tx, event);
   await tx.order.update({ where: { id: order.id }, data: { status: "disputed" } });
   await revokeOrderGrants(tx, order.id, "disputed");
   return { status: "applied", checkoutId: order.checkoutId };

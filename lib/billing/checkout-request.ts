@@ -5,7 +5,14 @@ import { CheckoutInputError } from "./errors";
 // amounts, currencies or product names (invariant 1). Unknown fields are refused outright.
 const checkoutRequestSchema = z
   .object({
-    priceId: z.string().trim().min(1).max(100),
+    // Catalog ids are plain slugs; anything else (control characters, NUL — which PostgreSQL
+    // refuses in text) is a 400 here rather than a database error later.
+    priceId: z
+      .string()
+      .trim()
+      .min(1)
+      .max(100)
+      .regex(/^[A-Za-z0-9_.:-]+$/, "priceId may contain letters, digits and _ . : - only"),
     quantity: z.number().int("quantity must be a whole number").min(1).max(1000).default(1),
     presentation: z.enum(["redirect", "overlay"]).default("redirect"),
     idempotencyKey: z.string().min(8).max(200).optional(),

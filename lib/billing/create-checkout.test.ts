@@ -124,7 +124,7 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
       client_reference_id: result.id,
       metadata: { checkout_id: result.id },
       payment_intent_data: { metadata: { checkout_id: result.id } },
-      success_url: `${APP_URL}/checkout/success?checkout_id=${result.id}&session_id={CHECKOUT_SESSION_ID}`,
+      success_url: `${APP_URL}/checkout/success?cid=${result.id}&session_id={CHECKOUT_SESSION_ID}`,
       customer_email: user.email,
     });
     expect(sent.headers["idempotency-key"]).toBe(`checkout_${result.id}`);
@@ -167,17 +167,22 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
     expect(theirs.id).not.toBe(first.id);
   });
 
-  it("retries a failed checkout with the same key under a new provider idempotency key", async () => {
+  it("retries a checkout whose create got no definitive answer under the same provider key once, then under a new one", async () => {
     const user = await createUser();
     const key = `key-${randomUUID()}`;
-    await sandbox.fault({ status: 500, count: 2, paths: "/v1/checkout/sessions", methods: ["POST"] });
+    await sandbox.fault({ status: 500, count: 4, paths: "/v1/checkout/sessions", methods: ["POST"] });
     await expect(buy(user.id, { idempotencyKey: key })).rejects.toBeInstanceOf(ProviderUnavailableError);
+    // The session may exist: the same key first (the provider would return it) …
+    await expect(buy(user.id, { idempotencyKey: key })).rejects.toBeInstanceOf(ProviderUnavailableError);
+    // … then a new one, since Stripe replays a saved 5xx for the same key.
     const retried = await buy(user.id, { idempotencyKey: key });
     expect(retried.status).toBe("open");
     const creates = await sandbox.creates();
-    expect(creates.slice(-3).map((r) => [r.headers["idempotency-key"], r.status])).toEqual([
+    expect(creates.slice(-5).map((r) => [r.headers["idempotency-key"], r.status])).toEqual([
       [`checkout_${retried.id}`, 500],
       [`checkout_${retried.id}`, 500], // the SDK's one retry, same key
+      [`checkout_${retried.id}`, 500],
+      [`checkout_${retried.id}`, 500],
       [`checkout_${retried.id}_2`, 200],
     ]);
     expect(await db.checkout.count({ where: { userId: user.id } })).toBe(1);

@@ -11,6 +11,7 @@ import {
 } from "@/lib/payments/errors";
 import type { CheckoutLineItem, CheckoutMode, PaymentProvider, Presentation, ProviderName } from "@/lib/payments/types";
 import { CheckoutInProgressError, CheckoutInputError, IdempotencyConflictError } from "./errors";
+import { CHECKOUT_ID_PARAM } from "./return-params";
 
 export const SUCCESS_PATH = "/checkout/success";
 export const CANCEL_PATH = "/checkout/cancel";
@@ -175,6 +176,7 @@ export async function createCheckout(
     mode,
     lineItems: [item],
     customerEmail: input.email ?? null,
+    ...(await buyer(input.userId)),
     providerCustomerId: customer?.providerCustomerId ?? null,
     appUrl: input.appUrl,
     presentation: input.presentation,
@@ -188,6 +190,8 @@ type ProviderCallInput = {
   mode: CheckoutMode;
   lineItems: CheckoutLineItem[];
   customerEmail: string | null;
+  customerName: string | null;
+  userId: string;
   providerCustomerId: string | null;
   appUrl: string;
   presentation: Presentation;
@@ -201,6 +205,8 @@ async function callProvider(
   checkoutId: string,
   attempt: number,
   request: ProviderCallInput,
+  /** This attempt's provider key was sent before (a retry after an unknown outcome). */
+  keyReused = false,
 ): Promise<CreatedCheckoutResult> {
   const origin = request.appUrl.replace(/\/+$/, "");
   const id = encodeURIComponent(checkoutId);
@@ -210,9 +216,11 @@ async function callProvider(
       mode: request.mode,
       lineItems: request.lineItems,
       customerEmail: request.customerEmail,
+      customerName: request.customerName,
+      userId: request.userId,
       providerCustomerId: request.providerCustomerId,
-      successUrl: `${origin}${SUCCESS_PATH}?checkout_id=${id}`,
-      cancelUrl: `${origin}${CANCEL_PATH}?checkout_id=${id}`,
+      successUrl: `${origin}${SUCCESS_PATH}?${CHECKOUT_ID_PARAM}=${id}`,
+      cancelUrl: `${origin}${CANCEL_PATH}?${CHECKOUT_ID_PARAM}=${id}`,
       // One provider session per (our checkout, attempt): a network retry reuses it.
       idempotencyKey: attempt === 1 ? `checkout_${checkoutId}` : `checkout_${checkoutId}_${attempt}`,
       presentation: request.presentation,
@@ -242,16 +250,31 @@ async function callProvider(
     };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
+    // No definitive answer (timeout, network error, 429/5xx): the provider may have created the
+    // session and the answer was lost, so the next attempt reuses this attempt's provider key —
+    // a provider with idempotency (Stripe, FastStar) then returns that session, not a second one.
+    // Only once: a key that fails again moves on (Stripe replays a saved 5xx for 24 hours).
+    const unavailable = error instanceof ProviderUnavailableError || !(error instanceof PaymentsError);
+    const outcomeUnknown = unavailable && !keyReused;
+    const metadata: AttemptMetadata = outcomeUnknown ? { attempts: attempt, outcomeUnknown: true } : { attempts: attempt };
     await db.checkout.update({
       where: { id: checkoutId },
-      data: { status: "failed", lastError: message.slice(0, 2000), metadata: { attempts: attempt } },
+      data: { status: "failed", lastError: message.slice(0, 2000), metadata },
     });
     if (error instanceof PaymentsError) throw error;
     throw new ProviderUnavailableError(provider.name, `Could not create a ${provider.name} checkout: ${message}`, { cause: error });
   }
 }
 
+/** Our user id and name for the provider's customer fields (a name prefill; ids never from the browser). */
+async function buyer(userId: string): Promise<{ userId: string; customerName: string | null }> {
+  const user = await db.user.findUnique({ where: { id: userId }, select: { name: true } });
+  return { userId, customerName: user?.name?.trim() || null };
+}
+
 type ExistingCheckout = Prisma.CheckoutGetPayload<{ include: { items: true } }>;
+/** Checkout.metadata: provider calls made so far, and whether the last one's outcome is unknown. */
+type AttemptMetadata = { attempts: number; outcomeUnknown?: boolean };
 
 /** The same idempotency key again from the same user. */
 async function reuse(
@@ -289,10 +312,13 @@ async function reuse(
       if (existing.status === "pending" && Date.now() - existing.updatedAt.getTime() < IN_FLIGHT_MS) {
         throw new CheckoutInProgressError(existing.id);
       }
-      // Resume: a stale pending row retries with the same provider key (the provider returns
-      // the session if the first call got through); a failed one with a new attempt's key.
-      const previous = Number((existing.metadata as { attempts?: number } | null)?.attempts ?? 1);
-      const attempt = existing.status === "pending" ? Math.max(1, previous) : previous + 1;
+      // Resume: a stale pending row, or one whose last call got no definitive answer, retries
+      // with the same provider key (the provider returns the session if that call got through);
+      // a failed one (refused, or its payment failed) with a new attempt's key.
+      const recorded = existing.metadata as AttemptMetadata | null;
+      const previous = Number(recorded?.attempts ?? 1);
+      const sameKey = existing.status === "pending" || recorded?.outcomeUnknown === true;
+      const attempt = sameKey ? Math.max(1, previous) : previous + 1;
       const claimed = await db.checkout.updateMany({
         where: { id: existing.id, status: existing.status, updatedAt: existing.updatedAt },
         data: { status: "pending", lastError: null },
@@ -324,13 +350,14 @@ async function reuse(
           },
         ],
         customerEmail: input.email ?? null,
+        ...(await buyer(existing.userId)),
         providerCustomerId: customer?.providerCustomerId ?? null,
         appUrl: input.appUrl,
         presentation: existing.presentation === "overlay" ? "overlay" : "redirect",
         locale: input.locale,
         allowDiscountCodes: input.allowDiscountCodes,
         buyerCountry: input.buyerCountry,
-      });
+      }, sameKey);
     }
   }
 }

@@ -91,7 +91,7 @@ describe("getCheckoutResult (the success page)", () => {
     const user = await createUser();
     const a = await open(user.id, "credits_100_pack", 3);
     const paid = await pay(a.sessionId);
-    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?checkout_id=${a.id}&session_id=${a.sessionId}`);
+    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?cid=${a.id}&session_id=${a.sessionId}`);
 
     const result = await getCheckoutResult(user.id, { sessionId: a.sessionId });
     expect(result.summary).toMatchObject({ id: a.id, status: "complete", mode: "payment", amountTotal: 3000, currency: "usd" });

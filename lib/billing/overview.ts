@@ -1,9 +1,11 @@
 import "server-only";
 import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
+import { getProvider } from "@/lib/payments";
 import { ProviderUnavailableError } from "@/lib/payments/errors";
 import { getAccess, type Access } from "./entitlements";
 import { CheckoutNotFoundError } from "./errors";
+import { checkReturnUrl, type ReturnUrlCheck } from "./return-url";
 import { summarize, syncCheckout, type CheckoutSummary } from "./sync-checkout";
 
 // Read models for the pages the buyer sees after paying: the success page
@@ -36,10 +38,15 @@ export type CheckoutResult = {
   items: CheckoutResultItem[];
   /** Empty unless the checkout is complete. */
   granted: CheckoutGrant[];
+  /** The provider's signature on the return URL, where it signs one (Creem); never a source of state. */
+  returnUrl: ReturnUrlCheck;
 };
 
-/** Our id, or the provider's session id (as the provider's redirect may carry it). */
-export type CheckoutLookup = { checkoutId?: string | null; sessionId?: string | null };
+/**
+ * Our id, or the provider's session id (as the provider's redirect may carry it), and the
+ * return URL's whole query when the provider may have signed it.
+ */
+export type CheckoutLookup = { checkoutId?: string | null; sessionId?: string | null; returnParams?: URLSearchParams };
 
 const MAX_ID_LENGTH = 200;
 
@@ -91,6 +98,7 @@ export async function resolveOwnCheckoutId(userId: string, lookup: CheckoutLooku
  */
 export async function getCheckoutResult(userId: string, lookup: CheckoutLookup): Promise<CheckoutResult> {
   const id = await resolveOwnCheckoutId(userId, lookup);
+  const returnUrl = await checkOwnReturnUrl(id, lookup.returnParams);
   let summary: CheckoutSummary;
   let providerReachable = true;
   try {
@@ -115,7 +123,16 @@ export async function getCheckoutResult(userId: string, lookup: CheckoutLookup):
     getAccess(userId),
     summary.status === "complete" ? grantsOf(userId, checkout) : Promise.resolve([]),
   ]);
-  return { summary, view: checkoutView(summary), providerReachable, access, items, granted };
+  return { summary, view: checkoutView(summary), providerReachable, access, items, granted, returnUrl };
+}
+
+/** Checked before the sync and independent of it: a rejected signature is logged and trusted for nothing. */
+async function checkOwnReturnUrl(checkoutId: string, params: URLSearchParams | undefined): Promise<ReturnUrlCheck> {
+  if (!params) return { status: "unsigned" };
+  const row = await db.checkout.findUniqueOrThrow({ where: { id: checkoutId }, select: { id: true, provider: true, providerSessionId: true } });
+  const check = checkReturnUrl(getProvider(row.provider), row, params);
+  if (check.status === "rejected") console.warn(`[checkout ${checkoutId}] tampered or replayed ${row.provider} return URL: ${check.reason}`);
+  return check;
 }
 
 type CheckoutWithProducts = Prisma.CheckoutGetPayload<{ include: { items: { include: { price: { include: { product: true } } } } } }>;

@@ -95,7 +95,7 @@ describe("through the sandbox: create → pay → signed webhook → grants", ()
     expect(a.url).toContain(sandbox.urls.stripe);
     const paid = await pay(a.sessionId);
     expect(paid.body.outcome).toBe("succeeded");
-    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?checkout_id=${a.id}&session_id=${a.sessionId}`);
+    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?cid=${a.id}&session_id=${a.sessionId}`);
     await deliveriesSettle();
     expect(await creditsBalance(user.id)).toBe(300);
     expect((await syncCheckout(a.id, { userId: user.id })).status).toBe("complete");

@@ -3,7 +3,7 @@ import { db } from "@/lib/db";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getProvider, isProviderName } from "@/lib/payments";
 import { UnknownProviderError, WebhookVerificationError } from "@/lib/payments/errors";
-import type { PaymentEventKind } from "@/lib/payments/types";
+import type { PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
 import { applyEvent } from "./apply";
 import { WebhookProcessingError } from "./errors";
 
@@ -35,12 +35,28 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
   if (event.provider !== provider.name || !event.eventId) {
     throw new WebhookVerificationError(`The ${provider.name} adapter returned an event without an id or for another provider.`);
   }
+  return recordAndApplyEvent(event);
+}
 
-  const key = { provider_eventId: { provider: provider.name, eventId: event.eventId } };
-  const inserted = await db.webhookEvent.createMany({
+export type RecordAndApplyOptions = {
+  /**
+   * Apply again although the event is already applied/ignored (an operator's "force
+   * re-apply"): still safe, because applyEvent is idempotent by unique keys.
+   */
+  force?: boolean;
+};
+
+/**
+ * Steps 2 and 3 of handleWebhook for an already verified event: the webhook route and the
+ * operator's replay (lib/billing/replay-event.ts) share this one path.
+ */
+export async function recordAndApplyEvent(event: PaymentEvent, options: RecordAndApplyOptions = {}): Promise<WebhookResult> {
+  const key = { provider_eventId: { provider: event.provider, eventId: event.eventId } };
+  // One statement for a new event (INSERT … ON CONFLICT DO NOTHING RETURNING); a known one is read back.
+  const [inserted] = await db.webhookEvent.createManyAndReturn({
     data: [
       {
-        provider: provider.name,
+        provider: event.provider,
         eventId: event.eventId,
         type: event.type,
         payload: toJson(event.raw),
@@ -48,11 +64,12 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
       },
     ],
     skipDuplicates: true,
+    select: { id: true, status: true },
   });
-  const recorded = await db.webhookEvent.findUniqueOrThrow({ where: key, select: { id: true, status: true } });
+  const recorded = inserted ?? (await db.webhookEvent.findUniqueOrThrow({ where: key, select: { id: true, status: true } }));
   const base = { eventId: event.eventId, type: event.type, kind: event.kind };
-  if (inserted.count === 0) {
-    if (recorded.status === "applied" || recorded.status === "ignored") return { ...base, status: "duplicate" };
+  if (!inserted) {
+    if (isDone(recorded.status) && !options.force) return { ...base, status: "duplicate" };
     await db.webhookEvent.update({ where: { id: recorded.id }, data: { attempts: { increment: 1 } } });
   }
 
@@ -62,7 +79,7 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
         // Serializes concurrent deliveries of the same event; the loser sees the winner's status.
         const [locked] = await tx.$queryRaw<{ status: string }[]>`
           SELECT status::text AS status FROM "WebhookEvent" WHERE id = ${recorded.id} FOR UPDATE`;
-        if (locked?.status === "applied" || locked?.status === "ignored") return { ...base, status: "duplicate" as const };
+        if (isDone(locked?.status) && !options.force) return { ...base, status: "duplicate" as const };
         const outcome = await applyEvent(event, { tx });
         await tx.webhookEvent.update({
           where: { id: recorded.id },
@@ -81,10 +98,14 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
         data: { status: "failed", error: message.slice(0, 4000), processedAt: new Date() },
       })
       .catch(() => undefined);
-    throw new WebhookProcessingError(event.eventId, `Applying ${provider.name} event ${event.eventId} (${event.type}) failed: ${message}`, {
+    throw new WebhookProcessingError(event.eventId, `Applying ${event.provider} event ${event.eventId} (${event.type}) failed: ${message}`, {
       cause: error,
     });
   }
+}
+
+function isDone(status: string | undefined): boolean {
+  return status === "applied" || status === "ignored";
 }
 
 function toJson(value: unknown): Prisma.InputJsonValue {

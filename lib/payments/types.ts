@@ -57,9 +57,13 @@ export interface CheckoutRequest {
   mode: CheckoutMode;
   lineItems: CheckoutLineItem[];
   customerEmail?: string | null;
+  /** The buyer's name as our user record has it: a prefill only (Recur customerName, Creem customer.name). */
+  customerName?: string | null;
+  /** OUR user id, for providers that keep an external customer reference (Recur externalCustomerId). */
+  userId?: string | null;
   /** The user's existing customer id at this provider, so the provider reuses it. */
   providerCustomerId?: string | null;
-  /** Our success URL; already carries `checkout_id=<our id>`. */
+  /** Our success URL; already carries `cid=<our id>` (not `checkout_id`: Creem appends its own). */
   successUrl: string;
   cancelUrl: string;
   /** Sent as the provider's idempotency key: one provider session per key. */
@@ -198,6 +202,13 @@ export interface PaymentProvider {
   getCheckout(providerSessionId: string): Promise<CheckoutState>;
   /** Verifies the signature and normalizes the event. Throws WebhookVerificationError (or ProviderConfigurationError when the secret is missing). */
   verifyWebhook(rawBody: string, headers: Headers): PaymentEvent | Promise<PaymentEvent>;
+  /**
+   * Re-normalizes an event recorded by verifyWebhook (WebhookEvent.payload = PaymentEvent.raw,
+   * signature-verified on receipt) so an operator can replay it. `eventId` is the recorded id:
+   * Dodo's travels in the webhook-id header, not in the body. Throws WebhookVerificationError
+   * when the payload is malformed.
+   */
+  normalizeStoredEvent?(raw: unknown, eventId: string): PaymentEvent;
   /** Schedules cancellation at period end and returns the provider's resulting snapshot. */
   cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<SubscriptionSnapshot>;
   /** Only where the provider signs its redirects (Creem). Throws ReturnUrlVerificationError. */

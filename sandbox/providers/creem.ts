@@ -955,7 +955,7 @@ class CreemSandbox implements ProviderInstance {
   /**
    * success_url + Creem's parameters + signature; null without a success_url (Creem then shows
    * its own confirmation). Creem's parameters are appended after the merchant's own ones, which
-   * stay as they were (our `checkout_id=<our id>` stays first). Order unconfirmed; this is the
+   * stay as they were (our `cid=<our id>` stays first). Order unconfirmed; this is the
    * order of the docs' RedirectParams (request_id first).
    */
   redirectUrl(c: CheckoutRecord): string | null {

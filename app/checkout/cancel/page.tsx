@@ -2,8 +2,9 @@ import type { Metadata } from "next";
 import { notFound } from "next/navigation";
 import { requireUser } from "@/lib/auth";
 import { CheckoutNotFoundError, getResumableCheckout } from "@/lib/billing";
+import { CHECKOUT_ID_PARAM } from "@/lib/billing/return-params";
 import { CheckoutCanceledView } from "@/components/checkout/checkout-canceled-view";
-import { firstParam, returnPath, type SearchParams } from "../search-params";
+import { ourCheckoutIdParam, returnPath, type SearchParams } from "../search-params";
 
 export const dynamic = "force-dynamic";
 
@@ -14,8 +15,8 @@ type CheckoutCancelPageProps = { searchParams: Promise<SearchParams> };
 /** The provider's cancel_url: the buyer left the hosted page; offer to resume while it is open. */
 export default async function CheckoutCancelPage({ searchParams }: CheckoutCancelPageProps) {
   const params = await searchParams;
-  const checkoutId = firstParam(params, "checkout_id");
-  const user = await requireUser(returnPath("/checkout/cancel", { checkout_id: checkoutId }));
+  const checkoutId = ourCheckoutIdParam(params);
+  const user = await requireUser(returnPath("/checkout/cancel", { [CHECKOUT_ID_PARAM]: checkoutId }));
   if (!checkoutId) notFound();
 
   const checkout = await getResumableCheckout(user.id, checkoutId).catch((error: unknown) => {

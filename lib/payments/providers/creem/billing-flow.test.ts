@@ -75,7 +75,7 @@ describe("creem through the sandbox: create → pay → signed webhook → handl
     expect(create.body).toMatchObject({ product_id: "prod_sbx_credits_100_pack", request_id: a.id, units: 3, metadata: { checkout_id: a.id }, customer: { email: user.email } });
 
     const paid = await sandbox.pay(a.sessionId);
-    expect(paid.redirectUrl!.startsWith(`${APP_URL}/checkout/success?checkout_id=${a.id}&request_id=${a.id}&checkout_id=${a.sessionId}&order_id=ord_`)).toBe(true);
+    expect(paid.redirectUrl!.startsWith(`${APP_URL}/checkout/success?cid=${a.id}&request_id=${a.id}&checkout_id=${a.sessionId}&order_id=ord_`)).toBe(true);
     expect(getProvider("creem").verifyReturnUrl!(new URL(paid.redirectUrl!).searchParams)).toEqual({ providerSessionId: a.sessionId, ourCheckoutId: a.id });
     await sandbox.waitForDeliveries();
 

@@ -42,8 +42,8 @@ function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
     mode: "payment",
     lineItems: [pack],
     customerEmail: "buyer@example.com",
-    successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
-    cancelUrl: "https://app.example/checkout/cancel?checkout_id=chk_our_1",
+    successUrl: "https://app.example/checkout/success?cid=chk_our_1",
+    cancelUrl: "https://app.example/checkout/cancel?cid=chk_our_1",
     idempotencyKey: "checkout_chk_our_1",
     presentation: "redirect",
     ...overrides,
@@ -57,11 +57,19 @@ describe("creem request mapping (toCreemCheckoutParams): every seed field", () =
       productId: "prod_sbx_credits_100_pack",
       requestId: "chk_our_1",
       units: 3,
-      successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
+      successUrl: "https://app.example/checkout/success?cid=chk_our_1",
       metadata: { source: "pricing", checkout_id: "chk_our_1" },
       customer: { email: "buyer@example.com" },
     });
     expect(extra).toEqual({});
+  });
+
+  it("our user's name is prefilled next to the email (customer.name); our user id and plan_type are not sent", () => {
+    const { request: creem, extra } = toCreemCheckoutParams(request({ customerName: "Ada Buyer", userId: "usr_our_1" }));
+    expect(creem.customer).toEqual({ email: "buyer@example.com", name: "Ada Buyer" });
+    expect(JSON.stringify({ creem, extra })).not.toMatch(/usr_our_1|plan_type|planType/);
+    // A known customer is reused by id alone: Creem already has its name.
+    expect(toCreemCheckoutParams(request({ customerName: "Ada Buyer", providerCustomerId: "cust_1" })).request.customer).toEqual({ id: "cust_1" });
   });
 
   it("discount_code and locale are passed; a known Creem customer is reused by id", () => {
@@ -117,9 +125,11 @@ describe("creem return URL signature (verifyReturnUrl)", () => {
     expect(creemRedirectSignature([...creemPairs, ["subscription_id", ""], ["x", "null"]], key)).toBe(expected);
   });
 
-  it("accepts Creem's parameters after our own checkout_id, and the fully signed form; returns both ids", () => {
-    const withOurs = signed(creemPairs, [["checkout_id", "chk_1"]]);
+  it("accepts Creem's parameters after our own cid (or a legacy checkout_id), and the fully signed form; returns both ids", () => {
+    const withOurs = signed(creemPairs, [["cid", "chk_1"]]);
     expect(verifyCreemReturnUrl(withOurs, key)).toEqual({ providerSessionId: "ch_1", ourCheckoutId: "chk_1" });
+    const withLegacy = signed(creemPairs, [["checkout_id", "chk_1"]]);
+    expect(verifyCreemReturnUrl(withLegacy, key)).toEqual({ providerSessionId: "ch_1", ourCheckoutId: "chk_1" });
     const all: Array<[string, string]> = [["checkout_id", "chk_1"], ...creemPairs];
     expect(verifyCreemReturnUrl(signed(all), key)).toEqual({ providerSessionId: "ch_1", ourCheckoutId: "chk_1" });
   });
@@ -158,7 +168,7 @@ describe("creem adapter over HTTP (official SDK → the local payments sandbox)"
   it("creates with x-api-key and a JSON body carrying every seed field, and reads the checkout back", async () => {
     sandbox.configureAdapter();
     await sandbox.creem.discounts.create({ name: "Summer", code: "SUMMER2025", type: "percentage", percentage: 20, duration: "once", appliesToProducts: [] });
-    const created = await creemProvider.createCheckout(request({ discountCode: "SUMMER2025", locale: "zh-CN", metadata: { source: "pricing" } }));
+    const created = await creemProvider.createCheckout(request({ discountCode: "SUMMER2025", locale: "zh-CN", customerName: "Ada Buyer", metadata: { source: "pricing" } }));
     expect(created.providerSessionId).toMatch(/^ch_/);
     expect(created.url).toBe(`${sandbox.url}/pay/creem/${created.providerSessionId}`);
     expect(created.expiresAt).toBeNull();
@@ -169,9 +179,9 @@ describe("creem adapter over HTTP (official SDK → the local payments sandbox)"
       product_id: "prod_sbx_credits_100_pack",
       request_id: "chk_our_1",
       units: 3,
-      success_url: "https://app.example/checkout/success?checkout_id=chk_our_1",
+      success_url: "https://app.example/checkout/success?cid=chk_our_1",
       metadata: { source: "pricing", checkout_id: "chk_our_1" },
-      customer: { email: "buyer@example.com" },
+      customer: { email: "buyer@example.com", name: "Ada Buyer" },
       discount_code: "SUMMER2025",
       locale: "zh-CN",
     });
@@ -188,9 +198,11 @@ describe("creem adapter over HTTP (official SDK → the local payments sandbox)"
     expect(state.amounts).toEqual({ subtotal: 3000, tax: 0, total: 2400, currency: "usd" }); // 20 % off
     expect(state.subscription).toBeNull();
 
-    // The redirect the browser gets is signed with our API key and verifies; our id stays first.
+    // The redirect the browser gets is signed with our API key and verifies; our id stays first,
+    // under a name (cid) that does not collide with Creem's own checkout_id.
     const redirect = new URL(paid.redirectUrl!);
-    expect(redirect.searchParams.getAll("checkout_id")).toEqual(["chk_our_1", created.providerSessionId]);
+    expect(redirect.searchParams.get("cid")).toBe("chk_our_1");
+    expect(redirect.searchParams.getAll("checkout_id")).toEqual([created.providerSessionId]);
     expect(creemProvider.verifyReturnUrl!(redirect.searchParams)).toEqual({ providerSessionId: created.providerSessionId, ourCheckoutId: "chk_our_1" });
     process.env.CREEM_API_KEY = "creem_test_someone_else";
     expect(() => creemProvider.verifyReturnUrl!(redirect.searchParams)).toThrow(ReturnUrlVerificationError);

@@ -87,6 +87,12 @@ export function toCreemCheckoutParams(request: CheckoutRequest): CreemCheckoutPa
   // request.idempotencyKey is not sent: Creem's API has no idempotency header; request_id
   //   (our id) ties any session back to our checkout, and the client never retries a create.
   // request.allowDiscountCodes needs nothing: Creem's page always offers a discount field.
+  // request.userId is not sent: Creem's customer has no external reference field; our id
+  //   travels as request_id and metadata.checkout_id, which is what we match by.
+  // plan_type (seed 000) is not sent: the seed calls it a label "only for your system", it is
+  //   not in creem@1.13.0's CreateCheckoutRequest, and a whitelisting API (the sandbox refuses
+  //   unknown properties, as Creem's validation does for the SDK's schema) would reject it.
+  //   Our plan is known from our own checkout row (request_id → Checkout → items → price).
   // request.automaticTax needs nothing: Creem, the merchant of record, always computes tax.
   const metadata = { ...request.metadata, checkout_id: request.checkoutId };
   const creem: CreateCheckoutRequest = {
@@ -96,9 +102,12 @@ export function toCreemCheckoutParams(request: CheckoutRequest): CreemCheckoutPa
     successUrl: request.successUrl,
     metadata,
   };
-  // A known Creem customer is reused; otherwise the email is prefilled and locked.
+  // A known Creem customer is reused (it has its name); otherwise the email is prefilled and
+  // locked and the name, when our user has one, prefilled (customer.name).
   if (request.providerCustomerId) creem.customer = { id: request.providerCustomerId };
-  else if (request.customerEmail) creem.customer = { email: request.customerEmail };
+  else if (request.customerEmail) {
+    creem.customer = { email: request.customerEmail, ...(request.customerName ? { name: request.customerName } : {}) };
+  }
   if (request.discountCode) creem.discountCode = request.discountCode;
   return { request: creem, extra: request.locale ? { locale: request.locale } : {} };
 }

@@ -2,7 +2,7 @@ import "server-only";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { cancelCreemSubscriptionAtPeriodEnd, createCreemCheckout, creemCapabilities, getCreemCheckout } from "./checkout";
 import { verifyCreemReturnUrl } from "./redirect";
-import { verifyCreemWebhook } from "./webhooks";
+import { normalizeCreemEvent, verifyCreemWebhook } from "./webhooks";
 
 /** Creem checkout sessions (hosted page, embeddable), through the official `creem` SDK. */
 export const creemProvider: PaymentProvider = {
@@ -11,6 +11,7 @@ export const creemProvider: PaymentProvider = {
   createCheckout: createCreemCheckout,
   getCheckout: getCreemCheckout,
   verifyWebhook: verifyCreemWebhook,
+  normalizeStoredEvent: (raw) => normalizeCreemEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelCreemSubscriptionAtPeriodEnd,
   verifyReturnUrl: (params) => verifyCreemReturnUrl(params),
 };

@@ -10,10 +10,11 @@ import { creemApiKey } from "./config";
 // itself and without null/empty values (the docs' Python/Go samples also skip a literal "null").
 //
 // Unconfirmed, decided here only: whether parameters that were already in OUR success_url
-// (we send `?checkout_id=<our id>`) are part of the signed string. Creem builds the signature
-// from its own fields, so the plausible answer is "no"; the literal reading of the docs is
-// "every parameter in the URL". Both strings are accepted — each needs the secret API key as
-// salt, so accepting either is no weaker than accepting one.
+// (we send `?cid=<our id>`; links made before that rename sent `?checkout_id=<our id>`, which
+// collides with Creem's own `checkout_id`) are part of the signed string. Creem builds the
+// signature from its own fields, so the plausible answer is "no"; the literal reading of the
+// docs is "every parameter in the URL". Both strings are accepted — each needs the secret API
+// key as salt, so accepting either is no weaker than accepting one.
 
 /** The parameters Creem appends to success_url (besides `signature`). */
 export const CREEM_REDIRECT_PARAMS = ["request_id", "checkout_id", "order_id", "customer_id", "subscription_id", "product_id"] as const;
@@ -30,7 +31,7 @@ export function creemRedirectSignature(pairs: ReadonlyArray<[string, string]>, a
   return createHash("sha256").update(data, "utf8").digest("hex");
 }
 
-/** Creem's own parameters: for each of its keys the LAST occurrence (ours come first), in URL order. */
+/** Creem's own parameters: for each of its keys the LAST occurrence (a legacy `checkout_id` of ours comes first), in URL order. */
 function creemOwnPairs(pairs: Array<[string, string]>): Array<[string, string]> {
   const lastIndex = new Map<string, number>();
   pairs.forEach(([key], index) => {

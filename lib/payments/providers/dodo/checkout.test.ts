@@ -42,8 +42,8 @@ function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
     mode: "payment",
     lineItems: [pack],
     customerEmail: "buyer@example.com",
-    successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
-    cancelUrl: "https://app.example/checkout/cancel?checkout_id=chk_our_1",
+    successUrl: "https://app.example/checkout/success?cid=chk_our_1",
+    cancelUrl: "https://app.example/checkout/cancel?cid=chk_our_1",
     idempotencyKey: "checkout_chk_our_1",
     presentation: "redirect",
     ...overrides,
@@ -60,8 +60,8 @@ describe("dodo request mapping (toDodoSessionParams)", () => {
       { product_id: "pdt_sbx_lifetime_once", quantity: 1 },
     ]);
     expect(params.metadata).toEqual({ source: "pricing", checkout_id: "chk_our_1" });
-    expect(params.return_url).toBe("https://app.example/checkout/success?checkout_id=chk_our_1");
-    expect(params.cancel_url).toBe("https://app.example/checkout/cancel?checkout_id=chk_our_1");
+    expect(params.return_url).toBe("https://app.example/checkout/success?cid=chk_our_1");
+    expect(params.cancel_url).toBe("https://app.example/checkout/cancel?cid=chk_our_1");
     expect(params.customer).toEqual({ email: "buyer@example.com" });
     expect(params.subscription_data).toBeUndefined();
     expect(params.feature_flags).toEqual({ allow_discount_code: false });
@@ -205,7 +205,7 @@ describe("dodo adapter over HTTP (real SDK → the local payments sandbox)", () 
 
     const paid = await sandbox.pay(created.providerSessionId);
     expect(paid.status).toBe(200);
-    expect(paid.body.redirectUrl).toMatch(/^https:\/\/app\.example\/checkout\/success\?checkout_id=chk_our_1&payment_id=pay_\w+&status=succeeded$/);
+    expect(paid.body.redirectUrl).toMatch(/^https:\/\/app\.example\/checkout\/success\?cid=chk_our_1&payment_id=pay_\w+&status=succeeded$/);
     const state = await dodoProvider.getCheckout(created.providerSessionId);
     expect(state).toMatchObject({ status: "paid", ourCheckoutId: "chk_our_1", mode: "payment", subscription: null, amounts: { subtotal: 3000, tax: 0, total: 3000, currency: "usd" } });
     expect(state.paymentId).toMatch(/^pay_/);

@@ -122,7 +122,7 @@ export function toDodoSessionParams(request: CheckoutRequest, defaults: DodoChec
 
   const params: DodoSessionParams = {
     product_cart: productCart,
-    return_url: request.successUrl, // already carries ?checkout_id=<our id>
+    return_url: request.successUrl, // already carries ?cid=<our id>
     cancel_url: request.cancelUrl,
     metadata: { ...request.metadata, checkout_id: request.checkoutId },
   };

@@ -1,7 +1,7 @@
 import "server-only";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { cancelDodoSubscriptionAtPeriodEnd, createDodoCheckout, dodoCapabilities, getDodoCheckout } from "./checkout";
-import { verifyDodoWebhook } from "./webhooks";
+import { normalizeDodoEvent, verifyDodoWebhook } from "./webhooks";
 
 /** Dodo Payments checkout sessions (hosted page), through the official SDK. */
 export const dodoProvider: PaymentProvider = {
@@ -10,5 +10,6 @@ export const dodoProvider: PaymentProvider = {
   createCheckout: createDodoCheckout,
   getCheckout: getDodoCheckout,
   verifyWebhook: verifyDodoWebhook,
+  normalizeStoredEvent: (raw, eventId) => normalizeDodoEvent(raw, eventId),
   cancelSubscriptionAtPeriodEnd: cancelDodoSubscriptionAtPeriodEnd,
 };

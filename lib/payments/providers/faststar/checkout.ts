@@ -143,7 +143,7 @@ export function toSessionParams(request: CheckoutRequest, merchantMode: Faststar
   const params: FaststarSessionParams = {
     mode: request.mode,
     presentation: request.presentation === "overlay" ? "iframe" : "link",
-    // Our success URL already carries ?checkout_id=<our id>; FastStar redirects to it as given.
+    // Our success URL already carries ?cid=<our id>; FastStar redirects to it as given.
     success_url: request.successUrl,
     cancel_url: request.cancelUrl,
     client_reference_id: request.checkoutId,

@@ -6,7 +6,7 @@ import {
   faststarCapabilities,
   getFaststarCheckout,
 } from "./checkout";
-import { verifyFaststarWebhook } from "./webhooks";
+import { normalizeFaststarEvent, verifyFaststarWebhook } from "./webhooks";
 
 /** FastStar Checkout Sessions (hosted cashier), through a small typed fetch client (no npm SDK). */
 export const faststarProvider: PaymentProvider = {
@@ -15,5 +15,6 @@ export const faststarProvider: PaymentProvider = {
   createCheckout: createFaststarCheckout,
   getCheckout: getFaststarCheckout,
   verifyWebhook: (rawBody, headers) => verifyFaststarWebhook(rawBody, headers),
+  normalizeStoredEvent: (raw) => normalizeFaststarEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelFaststarSubscriptionAtPeriodEnd,
 };

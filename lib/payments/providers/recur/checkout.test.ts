@@ -39,8 +39,10 @@ function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
     mode: "payment",
     lineItems: [pack],
     customerEmail: "buyer@example.com",
-    successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
-    cancelUrl: "https://app.example/checkout/cancel?checkout_id=chk_our_1",
+    customerName: "Ada Buyer",
+    userId: "usr_our_1",
+    successUrl: "https://app.example/checkout/success?cid=chk_our_1",
+    cancelUrl: "https://app.example/checkout/cancel?cid=chk_our_1",
     idempotencyKey: "checkout_chk_our_1",
     presentation: "redirect",
     ...overrides,
@@ -48,15 +50,26 @@ function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
 }
 
 describe("recur request mapping (toRecurSessionBody)", () => {
-  it("maps every field: productId, mode, URLs with the placeholder, email, and our id in metadata", () => {
+  it("maps every field: productId, mode, URLs with the placeholder, email, name, our user id, and our checkout id in metadata", () => {
     expect(toRecurSessionBody(request({ metadata: { campaign: "spring" } }))).toEqual({
       productId: "prod_sbx_credits_100_pack",
       mode: "PAYMENT",
-      successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1&session_id={CHECKOUT_SESSION_ID}",
-      cancelUrl: "https://app.example/checkout/cancel?checkout_id=chk_our_1",
+      successUrl: "https://app.example/checkout/success?cid=chk_our_1&session_id={CHECKOUT_SESSION_ID}",
+      cancelUrl: "https://app.example/checkout/cancel?cid=chk_our_1",
       customerEmail: "buyer@example.com",
+      customerName: "Ada Buyer",
+      externalCustomerId: "usr_our_1",
       metadata: { campaign: "spring", checkout_id: "chk_our_1" },
     });
+  });
+
+  it("leaves out an unknown name or user id, and one too long for Recur's customer record (never cut)", () => {
+    const bare = toRecurSessionBody(request({ customerName: null, userId: null }));
+    expect(bare).not.toHaveProperty("customerName");
+    expect(bare).not.toHaveProperty("externalCustomerId");
+    const long = toRecurSessionBody(request({ customerName: "x".repeat(201) }));
+    expect(long).not.toHaveProperty("customerName");
+    expect(long.externalCustomerId).toBe("usr_our_1");
   });
 
   it("uses SUBSCRIPTION / SETUP, productSlug for slug: ids, and leaves trials to the Recur product", () => {
@@ -138,7 +151,7 @@ describe("recur adapter over HTTP (fetch client → the local payments sandbox)"
 
     const paid = await sandbox.pay(created.providerSessionId, "4147 6310 0000 0001");
     expect(paid.body.outcome).toBe("succeeded");
-    expect(paid.body.redirectUrl).toBe(`https://app.example/checkout/success?checkout_id=chk_our_1&session_id=${created.providerSessionId}`);
+    expect(paid.body.redirectUrl).toBe(`https://app.example/checkout/success?cid=chk_our_1&session_id=${created.providerSessionId}`);
     const state = await recurProvider.getCheckout(created.providerSessionId);
     expect(state).toMatchObject({ status: "paid", ourCheckoutId: "chk_our_1", subscriptionId: null, expiresAt: expect.any(Date) });
     expect(state.paymentId).toMatch(/^ord_/);

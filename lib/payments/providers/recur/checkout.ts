@@ -47,6 +47,14 @@ export interface RecurSessionCreateBody {
 
 const MODES: Record<CheckoutMode, RecurSessionCreateBody["mode"]> = { payment: "PAYMENT", subscription: "SUBSCRIPTION", setup: "SETUP" };
 
+/**
+ * customerName / externalCustomerId are prefills of Recur's customer record, never how we match
+ * anything (seed 003: reconcile by checkout id or metadata only). Recur documents no length
+ * limit; 200 is the sandbox's (unconfirmed) — a longer value is left out, not cut.
+ */
+const CUSTOMER_FIELD_MAX = 200;
+const fits = (value: string | null | undefined): value is string => typeof value === "string" && value.length > 0 && value.length <= CUSTOMER_FIELD_MAX;
+
 /** A PriceExternalId of the form `slug:<product-slug>` is sent as productSlug; anything else is a productId. */
 export const SLUG_PREFIX = "slug:";
 
@@ -62,10 +70,10 @@ export function withSessionPlaceholder(successUrl: string): string {
  *  - lineItems[0].externalPriceId → productId (or productSlug for `slug:…`); exactly one item,
  *    quantity 1; trial days are the Recur product's own (not sent);
  *  - mode → PAYMENT | SUBSCRIPTION | SETUP;
- *  - successUrl (already has ?checkout_id=<ours>) + session_id={CHECKOUT_SESSION_ID}; cancelUrl as is;
- *  - customerEmail → customerEmail. The request carries no buyer name and no user id, so
- *    customerName / externalCustomerId are not sent; providerCustomerId has no create field at
- *    Recur (the customer is found by email) and is not sent either;
+ *  - successUrl (already has ?cid=<ours>) + session_id={CHECKOUT_SESSION_ID}; cancelUrl as is;
+ *  - customerEmail → customerEmail; customerName (our user's name, when known) → customerName;
+ *    userId (OUR user id) → externalCustomerId. providerCustomerId has no create field at Recur
+ *    (the customer is found by email / externalCustomerId) and is not sent;
  *  - metadata = request.metadata + checkout_id = OUR id (secret keys only) — what every webhook
  *    and the session read echo back, and the only thing events are matched by (with cs_…).
  */
@@ -107,6 +115,8 @@ export function toRecurSessionBody(request: CheckoutRequest): RecurSessionCreate
     successUrl: withSessionPlaceholder(request.successUrl),
     cancelUrl: request.cancelUrl,
     ...(request.customerEmail ? { customerEmail: request.customerEmail } : {}),
+    ...(fits(request.customerName) ? { customerName: request.customerName } : {}),
+    ...(fits(request.userId) ? { externalCustomerId: request.userId } : {}),
     metadata: { ...request.metadata, checkout_id: request.checkoutId },
   };
 }

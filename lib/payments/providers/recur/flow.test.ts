@@ -74,7 +74,10 @@ describe("Recur through the sandbox: create → pay → signed webhook → grant
     expect(a.url).toBe(`${sandbox.url}/pay/recur/${a.sessionId}`);
     const paid = await sandbox.pay(a.sessionId);
     expect(paid.body.outcome).toBe("succeeded");
-    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?checkout_id=${a.id}&session_id=${a.sessionId}`);
+    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?cid=${a.id}&session_id=${a.sessionId}`);
+    // Our user's id and name went to Recur's customer fields (prefills; nothing is matched by them).
+    const sent = (await sandbox.requests({ method: "POST", path: "^/v1/checkout/sessions$" })).at(-1)!;
+    expect(sent.body).toMatchObject({ customerName: user.name, externalCustomerId: user.id, metadata: { checkout_id: a.id } });
     await sandbox.settle();
     expect(await creditsBalance(user.id)).toBe(100);
     expect((await syncCheckout(a.id, { userId: user.id })).status).toBe("complete");

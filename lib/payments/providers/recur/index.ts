@@ -1,7 +1,7 @@
 import "server-only";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { cancelRecurSubscriptionAtPeriodEnd, createRecurCheckout, getRecurCheckout, recurCapabilities } from "./checkout";
-import { verifyRecurWebhook } from "./webhooks";
+import { normalizeRecurEvent, verifyRecurWebhook } from "./webhooks";
 
 /** Recur (recur.tw) hosted checkout sessions, through a small typed fetch client. */
 export const recurProvider: PaymentProvider = {
@@ -10,5 +10,6 @@ export const recurProvider: PaymentProvider = {
   createCheckout: createRecurCheckout,
   getCheckout: getRecurCheckout,
   verifyWebhook: verifyRecurWebhook,
+  normalizeStoredEvent: (raw) => normalizeRecurEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelRecurSubscriptionAtPeriodEnd,
 };

@@ -28,8 +28,8 @@ function request(overrides: Partial<CheckoutRequest> = {}): CheckoutRequest {
       },
     ],
     customerEmail: "buyer@example.com",
-    successUrl: "https://app.example/checkout/success?checkout_id=chk_our_1",
-    cancelUrl: "https://app.example/pricing?checkout_id=chk_our_1&canceled=1",
+    successUrl: "https://app.example/checkout/success?cid=chk_our_1",
+    cancelUrl: "https://app.example/pricing?cid=chk_our_1&canceled=1",
     idempotencyKey: "checkout_chk_our_1",
     presentation: "redirect",
     ...overrides,
@@ -67,9 +67,9 @@ describe("stripe request mapping (toSessionParams)", () => {
       },
     ]);
     expect(params.success_url).toBe(
-      "https://app.example/checkout/success?checkout_id=chk_our_1&session_id={CHECKOUT_SESSION_ID}",
+      "https://app.example/checkout/success?cid=chk_our_1&session_id={CHECKOUT_SESSION_ID}",
     );
-    expect(params.cancel_url).toBe("https://app.example/pricing?checkout_id=chk_our_1&canceled=1");
+    expect(params.cancel_url).toBe("https://app.example/pricing?cid=chk_our_1&canceled=1");
     expect(params.customer_email).toBe("buyer@example.com");
     expect(params.customer).toBeUndefined();
     expect(params.customer_creation).toBe("always");

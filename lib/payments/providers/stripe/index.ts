@@ -6,7 +6,7 @@ import {
   getStripeCheckout,
   stripeCapabilities,
 } from "./checkout";
-import { verifyStripeWebhook } from "./webhooks";
+import { normalizeStripeEvent, verifyStripeWebhook } from "./webhooks";
 
 /** Stripe Checkout Sessions (hosted page), through the official SDK. */
 export const stripeProvider: PaymentProvider = {
@@ -15,5 +15,6 @@ export const stripeProvider: PaymentProvider = {
   createCheckout: createStripeCheckout,
   getCheckout: getStripeCheckout,
   verifyWebhook: verifyStripeWebhook,
+  normalizeStoredEvent: (raw) => normalizeStripeEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelStripeSubscriptionAtPeriodEnd,
 };

@@ -1,0 +1,104 @@
+// Issue 5: the database failing in the middle of applying a verified event, for all five
+// providers' real signed events. lib/billing/webhooks-rollback.test.ts makes apply throw after
+// all of its writes (Stripe only); here PostgreSQL itself refuses a write half-way through the
+// transaction: a temporary trigger raises on INSERT into one table for one test user only
+// (other test files share the database), and is dropped afterwards.
+import { randomUUID } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { db } from "@/lib/db";
+import { getProvider } from "@/lib/payments";
+import { httpErrorFor } from "@/lib/payments/errors";
+import { createCheckout } from "./create-checkout";
+import { creditsBalance, getAccess } from "./entitlements";
+import { WebhookProcessingError } from "./errors";
+import { PROVIDERS, deliverEvent, withProviderSandboxes, HTTPS_APP_URL, type ProviderEvent } from "./testing/provider-sandboxes";
+import { createUser } from "./testing/fixtures";
+
+const sandboxFor = withProviderSandboxes();
+
+/** Makes PostgreSQL raise on INSERT into `table` for rows of `userId` until the returned function drops it. */
+async function failInsertsInto(table: "Entitlement" | "Order" | "Subscription", userId: string): Promise<() => Promise<void>> {
+  if (!/^[A-Za-z0-9_-]+$/.test(userId)) throw new Error(`unexpected user id ${userId}`);
+  const name = `test_fail_${randomUUID().replace(/-/g, "")}`;
+  await db.$executeRawUnsafe(`
+    CREATE FUNCTION "${name}"() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW."userId" = '${userId}' THEN
+        RAISE EXCEPTION 'injected database failure: INSERT INTO "%" refused', TG_TABLE_NAME;
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await db.$executeRawUnsafe(`CREATE TRIGGER "${name}" BEFORE INSERT ON "${table}" FOR EACH ROW EXECUTE FUNCTION "${name}"()`);
+  return async () => {
+    await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS "${name}" ON "${table}"`);
+    await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS "${name}"()`);
+  };
+}
+
+async function derivedRows(userId: string) {
+  const [orders, entitlements, subscriptions, customers] = await Promise.all([
+    db.order.count({ where: { userId } }),
+    db.entitlement.count({ where: { userId } }),
+    db.subscription.count({ where: { userId } }),
+    db.customer.count({ where: { userId } }),
+  ]);
+  return { orders, entitlements, subscriptions, customers };
+}
+
+async function eventRows(events: ProviderEvent[]) {
+  return db.webhookEvent.findMany({ where: { provider: events[0].provider, eventId: { in: events.map((e) => e.id) } } });
+}
+
+describe("the database fails while a verified event is being applied", () => {
+  it.each(
+    PROVIDERS.flatMap((provider) => [
+      { provider, priceId: "credits_100_pack", table: "Entitlement" as const },
+      { provider, priceId: "starter_monthly", table: "Subscription" as const },
+    ]),
+  )("$provider $priceId, INSERT INTO $table refused: 500, nothing partial, event failed; the retry applies once", async ({ provider, priceId, table }) => {
+    const sandbox = sandboxFor(provider);
+    const user = await createUser();
+    const created = await createCheckout({ userId: user.id, email: user.email, priceId, appUrl: HTTPS_APP_URL }, { provider: getProvider(provider) });
+    const before = await db.checkout.findUniqueOrThrow({ where: { id: created.id } });
+    const seen = (await sandbox.events()).length;
+    await sandbox.pay(before.providerSessionId!);
+    const events = (await sandbox.events()).slice(seen);
+    expect(events.length).toBeGreaterThan(0);
+
+    const restore = await failInsertsInto(table, user.id);
+    const failed: ProviderEvent[] = [];
+    try {
+      for (const event of events) {
+        const outcome = await deliverEvent(event).catch((error: unknown) => error);
+        if (outcome instanceof Error) {
+          expect(outcome).toBeInstanceOf(WebhookProcessingError);
+          expect(httpErrorFor(outcome).status).toBe(500);
+          failed.push(event);
+        }
+      }
+    } finally {
+      await restore();
+    }
+
+    // The provider's payment events all needed the refused insert; none left anything behind.
+    expect(failed.length).toBeGreaterThan(0);
+    expect(await derivedRows(user.id)).toEqual({ orders: 0, entitlements: 0, subscriptions: 0, customers: 0 });
+    expect(await db.checkout.findUniqueOrThrow({ where: { id: created.id } })).toEqual(before);
+    expect(await eventRows(failed)).toEqual(
+      failed.map(() => expect.objectContaining({ status: "failed", attempts: 1, error: expect.stringContaining(`INSERT INTO "${table}" refused`) })),
+    );
+
+    // The provider retries every event that got a 500 (and, at-least-once, sends some twice).
+    for (const event of failed) expect((await deliverEvent(event)).status).toBe("applied");
+    for (const event of events) expect((await deliverEvent(event)).status).toBe("duplicate");
+    expect(await eventRows(failed)).toEqual(failed.map(() => expect.objectContaining({ status: "applied", attempts: 2, error: null })));
+    expect((await db.checkout.findUniqueOrThrow({ where: { id: created.id } })).status).toBe("complete");
+    expect(await db.order.count({ where: { userId: user.id } })).toBe(1);
+    if (priceId === "credits_100_pack") {
+      expect(await creditsBalance(user.id)).toBe(100);
+    } else {
+      expect(await db.subscription.count({ where: { userId: user.id } })).toBe(1);
+      expect((await getAccess(user.id)).plan).toMatchObject({ key: "starter", status: "active" });
+    }
+  });
+});
