@@ -84,7 +84,7 @@ describe("through the Dodo sandbox: create → pay → signed webhooks → grant
     // Our success URL with our id, plus Dodo's (unconfirmed) status parameters.
     const redirect = new URL(paid.body.redirectUrl as string);
     expect(`${redirect.origin}${redirect.pathname}`).toBe(`${APP_URL}/checkout/success`);
-    expect(redirect.searchParams.get("checkout_id")).toBe(a.id);
+    expect(redirect.searchParams.get("cid")).toBe(a.id);
     expect(redirect.searchParams.get("payment_id")).toMatch(/^pay_/);
     expect(redirect.searchParams.get("status")).toBe("succeeded");
 

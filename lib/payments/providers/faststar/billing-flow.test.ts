@@ -76,7 +76,7 @@ describe("faststar through the sandbox: create → pay → signed webhook → gr
     expect(sent.body).toMatchObject({ client_reference_id: a.id, line_items: [{ price_id: "price_sbx_credits_100_pack", quantity: 3 }], presentation: "link" });
 
     const paid = await sandbox.pay(a.sessionId);
-    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?checkout_id=${a.id}`);
+    expect(paid.body.redirectUrl).toBe(`${APP_URL}/checkout/success?cid=${a.id}`);
     await sandbox.settle();
     expect(await creditsBalance(user.id)).toBe(300);
     expect((await syncCheckout(a.id, { userId: user.id })).status).toBe("complete");
