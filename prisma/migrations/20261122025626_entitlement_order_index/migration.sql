@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "Entitlement_orderId_idx" ON "Entitlement"("orderId");
