@@ -178,8 +178,12 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
     },
   });
 
-  if (event.customerId) await ensureCustomer(tx, checkout.userId, event.provider, event.customerId);
-  if (checkout.mode === "setup") return { status: "applied", checkoutId: checkout.id };
+  // Lock order across all events: Checkout → Subscription → Customer. A subscription event
+  // racing this completion takes the same order, so the two wait instead of deadlocking.
+  if (checkout.mode === "setup") {
+    if (event.customerId) await ensureCustomer(tx, checkout.userId, event.provider, event.customerId);
+    return { status: "applied", checkoutId: checkout.id };
+  }
 
   // One order per paid checkout, however many times it is reported. A new order comes back
   // from the INSERT itself; only when it already existed is it read.
@@ -218,6 +222,7 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
         : { userId: checkout.userId, kind: "lasting", key, quantity: item.quantity, source, orderId: order.id, periodStart: event.occurredAt };
     await tx.entitlement.createMany({ data: [grant], skipDuplicates: true });
   }
+  if (event.customerId) await ensureCustomer(tx, checkout.userId, event.provider, event.customerId);
   return { status: "applied", checkoutId: checkout.id };
 }
 
@@ -404,6 +409,9 @@ async function applySubscriptionEvent(tx: Tx, event: PaymentEvent): Promise<Appl
   } else {
     // First sighting: only our checkout id (echoed in the subscription's metadata) links it to a user.
     const ourId = snapshot.ourCheckoutId ?? event.ourCheckoutId ?? null;
+    // Locked like completeCheckout locks it (Checkout first): a completion racing this event
+    // finishes before this one inserts the subscription, instead of deadlocking with it.
+    if (ourId) await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${ourId} FOR UPDATE`;
     const checkout = ourId
       ? await tx.checkout.findUnique({ where: { id: ourId }, include: checkoutWithItems })
       : null;
