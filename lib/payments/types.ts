@@ -103,7 +103,9 @@ export type SubscriptionStatus =
   | "canceled"
   | "expired"
   | "paused"
-  | "incomplete";
+  | "incomplete"
+  /** Renewals failed and the provider stopped retrying (Stripe/Creem/FastStar `unpaid`): no access. */
+  | "unpaid";
 
 export interface SubscriptionSnapshot {
   id: string;
@@ -119,11 +121,44 @@ export interface PaymentSnapshot {
   /** The provider's payment id (Stripe: the PaymentIntent id, else the charge id). */
   id: string;
   amount?: number | null;
+  /** The provider's RUNNING TOTAL refunded on this payment, when it reports one (Stripe `amount_refunded`). */
   amountRefunded?: number | null;
   currency?: string | null;
   /** Fully refunded. */
   refunded?: boolean;
   disputeId?: string | null;
+  /**
+   * Each refund the event reports by its own id (a single refund: Dodo `refund.succeeded`,
+   * Creem `refund.created`; a list: Stripe `charge.refunds`). Recorded once per id and summed.
+   */
+  refunds?: RefundSnapshot[];
+}
+
+export interface RefundSnapshot {
+  id: string;
+  /** This refund's amount (not a running total), minor units. */
+  amount: number;
+  currency?: string | null;
+}
+
+export type DisputeStatus = "open" | "won" | "lost";
+
+export interface DisputeSnapshot {
+  id: string;
+  /** open: the buyer's bank took the money back pending the outcome; won: returned to us; lost: gone. */
+  status: DisputeStatus;
+  amount?: number | null;
+  currency?: string | null;
+}
+
+/** One subscription invoice (a renewal, or the first payment of a subscription). */
+export interface InvoiceSnapshot {
+  id: string;
+  /** The subscription's first invoice (Stripe billing_reason `subscription_create`): its payment is the checkout's. */
+  firstPayment: boolean;
+  amountDue: number | null;
+  amountPaid: number | null;
+  currency: string | null;
 }
 
 export interface Amounts {
@@ -131,6 +166,16 @@ export interface Amounts {
   tax: number | null;
   total: number | null;
   currency: string | null;
+  /**
+   * true: `total` includes `tax` (the price was tax-inclusive); false: tax was added on top
+   * of the price; null/absent: the provider does not say (no tax reported = inclusive).
+   */
+  taxInclusive?: boolean | null;
+  /**
+   * When the provider charged in another currency than ours: the same figures in OUR currency,
+   * from the provider's own conversion fields (Stripe `currency_conversion`). Compared instead.
+   */
+  converted?: { subtotal: number | null; tax: number | null; total: number | null; currency: string } | null;
 }
 
 /** A provider's authoritative view of one checkout session, normalized. */
@@ -160,7 +205,8 @@ export type PaymentEventKind =
   | "subscription.deleted"
   | "invoice.paid"
   | "payment.refunded"
-  | "dispute.created"
+  | "dispute.created" // a dispute / chargeback opened: what the payment bought is suspended
+  | "dispute.closed" // won (restored) or lost (revoked): `dispute.status`
   | "ignored";
 
 /**
@@ -185,6 +231,15 @@ export interface PaymentEvent {
   payment?: PaymentSnapshot | null;
   /** invoice.paid: the paid service period's end. */
   periodEnd?: Date | null;
+  /** invoice.paid: which invoice (renewals are recorded as Orders by it). */
+  invoice?: InvoiceSnapshot | null;
+  /** dispute.created / dispute.closed. */
+  dispute?: DisputeSnapshot | null;
+  /**
+   * What the payload says about its mode (Stripe/FastStar `livemode`, Creem `mode`): true live,
+   * false test, null/absent the payload does not say. Compared with the deployment's mode.
+   */
+  livemode?: boolean | null;
   raw: unknown;
 }
 
@@ -211,6 +266,11 @@ export interface PaymentProvider {
   normalizeStoredEvent?(raw: unknown, eventId: string): PaymentEvent;
   /** Schedules cancellation at period end and returns the provider's resulting snapshot. */
   cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<SubscriptionSnapshot>;
+  /**
+   * The mode the configured keys are in: "live", "test", or null when the key format does not
+   * say. Events whose `livemode` disagrees are refused before anything is written.
+   */
+  deploymentMode?(): "live" | "test" | null;
   /** Only where the provider signs its redirects (Creem). Throws ReturnUrlVerificationError. */
   verifyReturnUrl?(params: URLSearchParams): ReturnUrlVerification;
 }
