@@ -12,6 +12,7 @@ const SUBSCRIPTION_STATUS_LABEL: Record<string, string> = {
   trialing: "trialing",
   active: "active",
   past_due: "past due",
+  unpaid: "unpaid",
   paused: "paused",
   incomplete: "incomplete",
   canceled: "canceled",
@@ -23,6 +24,13 @@ export function CheckoutResultView({ result }: { result: CheckoutResult }) {
   switch (result.view) {
     case "processing":
       return <ProcessingView providerReachable={result.providerReachable} />;
+    case "review":
+      return (
+        <EndedView view="review" title="Payment received — under review">
+          The amount the payment provider reported doesn&apos;t match this order&apos;s price, so nothing has been
+          unlocked yet. We&apos;ll review it and either unlock your purchase or refund you. No need to pay again.
+        </EndedView>
+      );
     case "active":
       return <ActiveView result={result} />;
     case "paid":
@@ -194,7 +202,7 @@ function PaidView({ result }: { result: CheckoutResult }) {
   );
 }
 
-function EndedView({ view, title, children }: { view: "failed" | "expired" | "canceled"; title: string; children: ReactNode }) {
+function EndedView({ view, title, children }: { view: "review" | "failed" | "expired" | "canceled"; title: string; children: ReactNode }) {
   return (
     <Frame>
       <CheckoutStatusBadge view={view} />

@@ -2,6 +2,7 @@ import type { CheckoutView } from "@/lib/billing/overview";
 
 const TONE: Record<CheckoutView, string> = {
   processing: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
+  review: "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200",
   active: "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200",
   paid: "bg-emerald-100 text-emerald-900 dark:bg-emerald-950 dark:text-emerald-200",
   failed: "bg-red-100 text-red-900 dark:bg-red-950 dark:text-red-200",

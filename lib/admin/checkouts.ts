@@ -18,7 +18,7 @@ export type StuckCheckoutRow = {
   id: string;
   userEmail: string | null;
   provider: ProviderName;
-  status: "pending" | "open" | "processing" | "complete" | "failed" | "expired" | "canceled";
+  status: "pending" | "open" | "processing" | "complete" | "held" | "failed" | "expired" | "canceled";
   amountTotal: number;
   currency: string;
   createdAt: Date;

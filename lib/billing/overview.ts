@@ -14,7 +14,7 @@ import { summarize, syncCheckout, type CheckoutSummary } from "./sync-checkout";
 // applied by the same function as the webhook), never from query parameters.
 
 /** The word the success page shows (and tests read from `data-testid="checkout-status"`). */
-export type CheckoutView = "processing" | "active" | "paid" | "failed" | "expired" | "canceled";
+export type CheckoutView = "processing" | "review" | "active" | "paid" | "failed" | "expired" | "canceled";
 
 export type CheckoutResultItem = {
   name: string;
@@ -59,6 +59,8 @@ export function checkoutView(summary: Pick<CheckoutSummary, "status" | "mode">):
     case "open":
     case "processing":
       return "processing";
+    case "held":
+      return "review";
     case "failed":
     case "expired":
     case "canceled":
@@ -198,7 +200,7 @@ export type BillingOverview = {
 };
 
 export const ORDER_HISTORY_LIMIT = 50;
-const CURRENT_SUBSCRIPTION_STATUSES = ["trialing", "active", "past_due", "paused", "incomplete"] as const;
+const CURRENT_SUBSCRIPTION_STATUSES = ["trialing", "active", "past_due", "unpaid", "paused", "incomplete"] as const;
 
 /** Everything the billing page shows, for the user's OWN rows only. */
 export async function getBillingOverview(userId: string): Promise<BillingOverview> {
@@ -251,7 +253,7 @@ export async function getBillingOverview(userId: string): Promise<BillingOvervie
     orders: orders.map((order) => ({
       id: order.id,
       createdAt: order.createdAt,
-      description: describeItems(order.checkout.items) || "Order",
+      description: (order.checkout ? describeItems(order.checkout.items) : "Subscription renewal") || "Order",
       amountTotal: order.amountTotal,
       currency: order.currency,
       status: order.status,

@@ -6,7 +6,7 @@ import { CheckoutNotFoundError } from "./errors";
 
 export type CheckoutSummary = {
   id: string;
-  status: "pending" | "open" | "processing" | "complete" | "failed" | "expired" | "canceled";
+  status: "pending" | "open" | "processing" | "complete" | "held" | "failed" | "expired" | "canceled";
   mode: "payment" | "subscription" | "setup";
   provider: string;
   url: string | null;
@@ -32,8 +32,8 @@ export async function syncCheckout(ourCheckoutId: string, options: { userId?: st
   if (!checkout || (options.userId !== undefined && checkout.userId !== options.userId)) {
     throw new CheckoutNotFoundError();
   }
-  // Final, or no provider session to ask about (yet).
-  if (checkout.status === "complete" || !checkout.providerSessionId) return summarize(checkout);
+  // Final (held waits for an admin, not the provider), or no provider session to ask about (yet).
+  if (checkout.status === "complete" || checkout.status === "held" || !checkout.providerSessionId) return summarize(checkout);
 
   const provider = getProvider(checkout.provider);
   const observedAt = new Date(); // before the read: an API answer is at least this new

@@ -209,7 +209,7 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
     );
   });
 
-  it("an older subscription update never overwrites a newer one; the plan follows the newest period", async () => {
+  it("an older subscription update never overwrites a newer one; the plan follows the paid period, not the provider's roll", async () => {
     const user = await createUser();
     const checkout = await open(user.id, "starter_monthly");
     const session = await sandbox.pay(checkout.sessionId);
@@ -224,7 +224,11 @@ describe("inv4: duplicates apply once; out-of-order deliveries converge", () => 
     expect(stale.note).toMatch(/stale/);
     const access = await getAccess(user.id);
     expect(access.plan).toMatchObject({ key: "starter", status: "active", cancelAtPeriodEnd: false });
-    expect(access.plan!.periodEnd!.getTime()).toBe(later * 1000);
+    const row = await db.subscription.findFirstOrThrow({ where: { userId: user.id } });
+    expect(row.currentPeriodEnd!.getTime()).toBe(later * 1000);
+    // No invoice paid for the period the update moved to: access runs to the period the checkout paid.
+    expect(access.plan!.periodEnd!.getTime()).toBe(row.paidThrough!.getTime());
+    expect(row.paidThrough!.getTime()).toBeLessThan(later * 1000);
   });
 
   it("invoice.paid extends the plan's period, monotonically", async () => {

@@ -21,7 +21,8 @@ export type WebhookResult = {
  *   result → 200 · WebhookVerificationError → 400 · UnknownProviderError → 404 ·
  *   ProviderConfigurationError (missing secret: fail closed) → 500 · WebhookProcessingError → 500.
  *
- * 1. verify the signature over the exact raw body (invalid → throws, nothing written);
+ * 1. verify the signature over the exact raw body (invalid → throws, nothing written), and
+ *    refuse an event from the other mode (test vs live) than the deployment's keys;
  * 2. record the event once — unique (provider, eventId); an event already applied/ignored is
  *    a no-op success; a redelivery of a failed one counts an attempt and applies again;
  * 3. apply it in one transaction together with the status change to applied/ignored; on error
@@ -34,6 +35,13 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
   const event = await provider.verifyWebhook(rawBody, headers);
   if (event.provider !== provider.name || !event.eventId) {
     throw new WebhookVerificationError(`The ${provider.name} adapter returned an event without an id or for another provider.`);
+  }
+  // A test-mode event never reaches a live deployment's data, nor the other way round.
+  const mode = provider.deploymentMode?.() ?? null;
+  if (mode && typeof event.livemode === "boolean" && event.livemode !== (mode === "live")) {
+    throw new WebhookVerificationError(
+      `This deployment uses ${provider.name} ${mode} keys but the event ${event.eventId} is from ${event.livemode ? "live" : "test"} mode: refused, nothing recorded.`,
+    );
   }
   return recordAndApplyEvent(event);
 }

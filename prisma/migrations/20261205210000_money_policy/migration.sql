@@ -87,3 +87,6 @@ ALTER TABLE "Refund" ADD CONSTRAINT "Refund_orderId_fkey" FOREIGN KEY ("orderId"
 -- AddForeignKey
 ALTER TABLE "Dispute" ADD CONSTRAINT "Dispute_orderId_fkey" FOREIGN KEY ("orderId") REFERENCES "Order"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
+
+-- Existing subscriptions: the period they show was paid for (access never ran past it before).
+UPDATE "Subscription" SET "paidThrough" = "currentPeriodEnd" WHERE "status" IN ('active', 'past_due', 'paused', 'canceled');
