@@ -6,7 +6,7 @@ import { stripeProvider } from "@/lib/payments/providers/stripe";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { createCheckout, type CreateCheckoutInput } from "./create-checkout";
 import { getAccess } from "./entitlements";
-import { CheckoutInputError, IdempotencyConflictError } from "./errors";
+import { AlreadySubscribedError, CheckoutInputError, IdempotencyConflictError } from "./errors";
 import { APP_URL, createUser, ensureCatalog, startStripe, type StripeSandbox } from "./testing/fixtures";
 
 let sandbox: StripeSandbox;
@@ -186,5 +186,48 @@ describe("inv2: our Checkout row exists before the provider call, and the provid
       [`checkout_${retried.id}_2`, 200],
     ]);
     expect(await db.checkout.count({ where: { userId: user.id } })).toBe(1);
+  });
+});
+
+describe("money policy §6: one live subscription per product, one trial per user and product", () => {
+  async function subscribed(userId: string, priceId: string, status: "active" | "trialing" | "past_due" | "canceled") {
+    await db.subscription.create({ data: { userId, provider: "stripe", providerSubscriptionId: `sub_${randomUUID()}`, priceId, status, currentPeriodEnd: new Date(Date.now() + 86_400_000) } });
+  }
+
+  it("a live subscription to a plan of the product blocks a second checkout for any plan of it (400), nothing written or sent", async () => {
+    for (const status of ["active", "trialing", "past_due"] as const) {
+      const user = await createUser();
+      await subscribed(user.id, "pro_monthly", status);
+      const sentBefore = (await sandbox.creates()).length;
+      const error = await buy(user.id, { priceId: "pro_yearly" }).catch((caught: unknown) => caught);
+      expect(error).toBeInstanceOf(AlreadySubscribedError);
+      expect((error as AlreadySubscribedError).status).toBe(400);
+      expect((error as Error).message).toMatch(/Pro.*billing page/);
+      expect(await db.checkout.count({ where: { userId: user.id } })).toBe(0);
+      expect((await sandbox.creates()).length).toBe(sentBefore);
+      // Another product, and one-time purchases, are not blocked.
+      await expect(buy(user.id, { priceId: "starter_monthly" })).resolves.toMatchObject({ status: "open" });
+      await expect(buy(user.id)).resolves.toMatchObject({ status: "open" });
+    }
+  });
+
+  it("an ended subscription does not block, but its trial is not given again", async () => {
+    const user = await createUser();
+    await subscribed(user.id, "pro_monthly", "canceled");
+    const result = await buy(user.id, { priceId: "pro_monthly" });
+    const sent = (await sandbox.creates()).at(-1)!.body as { subscription_data: Record<string, unknown> };
+    expect(sent.subscription_data.trial_period_days).toBeUndefined();
+    expect((await db.checkout.findUniqueOrThrow({ where: { id: result.id } })).trialDays).toBeNull();
+  });
+
+  it("the first subscription checkout gets the trial and records it; after that trial was paid for, none", async () => {
+    const user = await createUser();
+    const first = await buy(user.id, { priceId: "pro_monthly" });
+    expect((await db.checkout.findUniqueOrThrow({ where: { id: first.id } })).trialDays).toBe(7);
+    expect(((await sandbox.creates()).at(-1)!.body as { subscription_data: Record<string, unknown> }).subscription_data.trial_period_days).toBe("7");
+    await db.checkout.update({ where: { id: first.id }, data: { status: "complete" } });
+    const second = await buy(user.id, { priceId: "pro_yearly" });
+    expect((await db.checkout.findUniqueOrThrow({ where: { id: second.id } })).trialDays).toBeNull();
+    expect(((await sandbox.creates()).at(-1)!.body as { subscription_data: Record<string, unknown> }).subscription_data.trial_period_days).toBeUndefined();
   });
 });

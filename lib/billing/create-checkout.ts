@@ -10,7 +10,8 @@ import {
   UnsupportedFeatureError,
 } from "@/lib/payments/errors";
 import type { CheckoutLineItem, CheckoutMode, PaymentProvider, Presentation, ProviderName } from "@/lib/payments/types";
-import { CheckoutInProgressError, CheckoutInputError, IdempotencyConflictError } from "./errors";
+import { subscriptionEligibility } from "./checkout-eligibility";
+import { AlreadySubscribedError, CheckoutInProgressError, CheckoutInputError, IdempotencyConflictError } from "./errors";
 import { CHECKOUT_ID_PARAM } from "./return-params";
 
 export const SUCCESS_PATH = "/checkout/success";
@@ -66,7 +67,8 @@ const inputSchema = z.object({
 
 /**
  * Creates our Checkout row (pending, OUR id, items and amounts from the catalog) and then
- * the provider's hosted session carrying our id. Route mapping: CheckoutInputError 400,
+ * the provider's hosted session carrying our id. Route mapping: CheckoutInputError and
+ * AlreadySubscribedError 400,
  * IdempotencyConflictError / CheckoutInProgressError 409, UnsupportedFeatureError 422,
  * ProviderUnavailableError / ProviderRequestError 502, ProviderConfigurationError 500.
  */
@@ -119,6 +121,13 @@ export async function createCheckout(
   if (input.allowDiscountCodes && !caps.discountCodes) throw new UnsupportedFeatureError(provider.name, "discountCodes");
 
   const amountSubtotal = price.unitAmount * input.quantity;
+  // One live subscription per product, one trial per user and product (money-policy.md §6).
+  let trialDays: number | null = null;
+  if (mode === "subscription") {
+    const eligibility = await subscriptionEligibility(input.userId, price.product.id);
+    if (eligibility.blockingSubscriptionStatus) throw new AlreadySubscribedError(price.product.name, eligibility.blockingSubscriptionStatus);
+    trialDays = price.trialDays && price.trialDays > 0 && eligibility.trialAllowed ? price.trialDays : null;
+  }
   const scopedKey = input.idempotencyKey ? `user:${input.userId}:${input.idempotencyKey}` : `auto:${randomUUID()}`;
 
   if (input.idempotencyKey) {
@@ -142,6 +151,7 @@ export async function createCheckout(
         amountSubtotal,
         amountTotal: amountSubtotal,
         currency: price.currency,
+        trialDays,
         idempotencyKey: scopedKey,
         metadata: { attempts: 0 },
         items: {
@@ -169,7 +179,7 @@ export async function createCheckout(
     quantity: input.quantity,
     type: price.type,
     interval: price.interval,
-    trialDays: price.trialDays,
+    trialDays,
     externalPriceId,
   };
   return callProvider(provider, checkout.id, 1, {
@@ -303,6 +313,7 @@ async function reuse(
       return result("open");
     case "processing":
     case "complete":
+    case "held":
       return result(existing.status);
     case "expired":
     case "canceled":
@@ -345,7 +356,8 @@ async function reuse(
             quantity: item.quantity,
             type: price.type,
             interval: price.interval,
-            trialDays: price.trialDays,
+            // as decided when the row was created (a trial once per user and product)
+            trialDays: existing.trialDays,
             externalPriceId: price.externalIds[0]?.externalId ?? null,
           },
         ],

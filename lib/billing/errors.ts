@@ -3,6 +3,18 @@ import { PaymentsError } from "@/lib/payments/errors";
 // Errors of the billing layer; `status` is the HTTP answer a route handler should give.
 
 /** Bad input from the browser: unknown/inactive price, quantity out of bounds, malformed field. 400. */
+/** A second subscription checkout for a product the buyer already subscribes to (400). */
+export class AlreadySubscribedError extends PaymentsError {
+  readonly status = 400;
+  readonly code = "already_subscribed";
+  constructor(productName: string, status: string) {
+    super(
+      `You already have ${status === "trialing" ? "a trial of" : status === "past_due" ? "a past-due subscription to" : "an active subscription to"} ${productName}. Manage or change it from the billing page instead of subscribing again.`,
+    );
+    this.name = "AlreadySubscribedError";
+  }
+}
+
 export class CheckoutInputError extends PaymentsError {
   readonly status = 400;
   readonly code = "invalid_checkout_request";
