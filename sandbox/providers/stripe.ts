@@ -2072,6 +2072,7 @@ class StripeSandbox implements ProviderInstance {
       charge.refunded = true;
     }
     this.emit("charge.refunded", charge, c.request, previous);
+    this.emit("refund.created", refund, c.request);
     return { body: this.expand(refund, p.expand) };
   }
 
@@ -2463,8 +2464,44 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
       if (method === "GET" && !c2) return { body: { subscription: clone(sub) } };
       if (method === "POST" && c2 === "advance") return this.controlAdvance(sub, body);
     }
+    if (a === "payment_intents" && b && method === "POST" && c2 === "dispute") return this.controlDispute(b, body);
     if (method === "GET" && a === "events" && !b) return { body: { events: clone(this.events) } };
     return undefined;
+  }
+
+  /** A chargeback on the intent's charge: `outcome` open (charge.dispute.created) or won/lost (charge.dispute.closed). */
+  private controlDispute(paymentIntentId: string, body: Dict): ControlResult {
+    const pi = this.get<PaymentIntent>(paymentIntentId, "payment_intent");
+    const charge = pi ? this.get<Charge>(pi.latest_charge, "charge") : null;
+    if (!pi || !charge) return { status: 404, body: { error: `no charged payment intent ${paymentIntentId}` } };
+    const outcome = body.outcome;
+    if (outcome !== "open" && outcome !== "won" && outcome !== "lost") return { status: 400, body: { error: 'outcome must be "open", "won" or "lost"' } };
+    const open = [...this.objects.values()].find((o) => o.object === "dispute" && (o as Dict).charge === charge.id && (o as Dict).status === "needs_response");
+    let dispute = open;
+    if (outcome === "open" || !dispute) {
+      dispute = this.put<SObj>({
+        id: newId("dp", 24),
+        object: "dispute",
+        amount: charge.amount,
+        charge: charge.id,
+        created: this.now(),
+        currency: charge.currency,
+        is_charge_refundable: false,
+        livemode: false,
+        metadata: {},
+        payment_intent: pi.id,
+        reason: "fraudulent",
+        status: "needs_response",
+      });
+      (charge as unknown as Dict).disputed = true;
+      this.emit("charge.dispute.created", dispute, null);
+    }
+    if (outcome !== "open") {
+      const previous = { status: (dispute as Dict).status };
+      (dispute as Dict).status = outcome;
+      this.emit("charge.dispute.closed", dispute, null, previous);
+    }
+    return { body: { dispute: clone(dispute) } };
   }
 
   private controlComplete(s: Session, body: Dict): ControlResult {
@@ -2478,6 +2515,17 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
       card: { number, last4: number.slice(-4), brand: brandOf(number), expMonth: 12, expYear: year },
     };
     const authenticated = body.authentication !== "fail";
+    // Test control: the session charges another amount (a promotion, a wrong price mapping)
+    // or, in another currency, converts as adaptive pricing does (currency_conversion).
+    if (typeof body.amount === "number" && Number.isInteger(body.amount) && body.amount >= 0) {
+      const currency = typeof body.currency === "string" ? body.currency.toLowerCase() : s.currency;
+      if (currency && currency !== s.currency) {
+        (s as unknown as Dict).currency_conversion = { amount_subtotal: s.amount_subtotal, amount_total: s.amount_total, fx_rate: "1", source_currency: s.currency };
+        s.currency = currency;
+      }
+      s.amount_subtotal = body.amount;
+      s.amount_total = body.amount;
+    }
     const result = this.pay(s, details, authenticated);
     if (result.outcome.kind === "requires_action") {
       return { status: 402, body: { outcome: "authentication_failed", error: { type: "card_error", code: "payment_intent_authentication_failure", message: AUTH_FAILED_MESSAGE }, session: clone(s) } };
@@ -2499,6 +2547,13 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
       case "payment_failed":
         this.renew(sub, null, true);
         break;
+      case "unpaid": {
+        // Smart Retries exhausted with "mark the subscription as unpaid".
+        const previous = { status: sub.status };
+        sub.status = "unpaid";
+        this.emit("customer.subscription.updated", sub, null, previous);
+        break;
+      }
       case "end_trial": {
         if (sub.status !== "trialing") return { status: 409, body: { error: "subscription is not trialing" } };
         const now = this.now();
@@ -2515,7 +2570,7 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
         this.endSubscription(sub, null, this.now());
         break;
       default:
-        return { status: 400, body: { error: 'action must be "renew", "payment_failed", "end_trial", "trial_will_end" or "cancel"' } };
+        return { status: 400, body: { error: 'action must be "renew", "payment_failed", "unpaid", "end_trial", "trial_will_end" or "cancel"' } };
     }
     return { body: { subscription: clone(sub) } };
   }

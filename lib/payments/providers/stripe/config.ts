@@ -89,3 +89,11 @@ export function assertStripeConfigured(env: Env = process.env): void {
   stripeWebhookSecret(env);
   stripeApiTarget(env, stripeSecretKey(env));
 }
+
+/** The mode the configured key is in (sk_live_/rk_live_ → live, sk_test_/rk_test_ → test), null when unset. */
+export function stripeDeploymentMode(env: Env = process.env): "live" | "test" | null {
+  const key = env.STRIPE_SECRET_KEY?.trim() ?? "";
+  if (/^(sk|rk)_live_/.test(key)) return "live";
+  if (/^(sk|rk)_test_/.test(key)) return "test";
+  return null;
+}

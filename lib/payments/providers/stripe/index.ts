@@ -6,6 +6,7 @@ import {
   getStripeCheckout,
   stripeCapabilities,
 } from "./checkout";
+import { stripeDeploymentMode } from "./config";
 import { normalizeStripeEvent, verifyStripeWebhook } from "./webhooks";
 
 /** Stripe Checkout Sessions (hosted page), through the official SDK. */
@@ -17,4 +18,5 @@ export const stripeProvider: PaymentProvider = {
   verifyWebhook: verifyStripeWebhook,
   normalizeStoredEvent: (raw) => normalizeStripeEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelStripeSubscriptionAtPeriodEnd,
+  deploymentMode: () => stripeDeploymentMode(),
 };

@@ -3,7 +3,10 @@ import type {
   CheckoutMode,
   CheckoutState,
   CheckoutStateStatus,
+  DisputeSnapshot,
+  InvoiceSnapshot,
   PaymentSnapshot,
+  RefundSnapshot,
   SubscriptionSnapshot,
   SubscriptionStatus,
 } from "@/lib/payments/types";
@@ -49,11 +52,27 @@ export function ourCheckoutIdOf(object: Json): string | null {
 
 export function sessionAmounts(session: Json): Amounts {
   const totalDetails = isObject(session.total_details) ? session.total_details : {};
+  const tax = num(totalDetails.amount_tax);
+  // Adaptive pricing: the buyer paid in their currency; `currency_conversion` has the same
+  // totals in the price's (our) currency. Its tax is the total above the subtotal there.
+  const conversion = isObject(session.currency_conversion) ? session.currency_conversion : null;
+  const sourceCurrency = conversion ? str(conversion.source_currency) : null;
+  const convertedSubtotal = conversion ? num(conversion.amount_subtotal) : null;
+  const convertedTotal = conversion ? num(conversion.amount_total) : null;
   return {
     subtotal: num(session.amount_subtotal),
-    tax: num(totalDetails.amount_tax),
+    tax,
     total: num(session.amount_total),
     currency: str(session.currency),
+    converted:
+      conversion && sourceCurrency
+        ? {
+            subtotal: convertedSubtotal,
+            tax: tax && convertedTotal !== null && convertedSubtotal !== null ? convertedTotal - convertedSubtotal : null,
+            total: convertedTotal,
+            currency: sourceCurrency,
+          }
+        : null,
   };
 }
 
@@ -61,7 +80,7 @@ const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
   trialing: "trialing",
   active: "active",
   past_due: "past_due",
-  unpaid: "past_due",
+  unpaid: "unpaid", // retries exhausted: no access (not past_due)
   canceled: "canceled",
   incomplete: "incomplete",
   incomplete_expired: "expired",
@@ -130,18 +149,50 @@ export function checkoutStateFromSession(session: Json, status = sessionStatus(s
   };
 }
 
-/** charge.refunded: the Charge object. */
+/** A Refund that moves (or moved) money back: pending and succeeded count; failed/canceled do not. */
+export function refundSnapshot(refund: Json): RefundSnapshot | null {
+  const id = str(refund.id);
+  const amount = num(refund.amount);
+  const status = str(refund.status);
+  if (!id || amount === null || status === "failed" || status === "canceled") return null;
+  return { id, amount, currency: str(refund.currency) };
+}
+
+/** charge.refunded: the Charge object (amount_refunded is Stripe's running total). */
 export function paymentFromCharge(charge: Json): PaymentSnapshot | null {
   const id = idOf(charge.payment_intent) ?? str(charge.id);
   if (!id) return null;
   const amount = num(charge.amount);
   const amountRefunded = num(charge.amount_refunded);
+  const listed = isObject(charge.refunds) && Array.isArray(charge.refunds.data) ? charge.refunds.data : [];
   return {
     id,
     amount,
     amountRefunded,
     currency: str(charge.currency),
     refunded: charge.refunded === true || (amount !== null && amountRefunded !== null && amountRefunded >= amount),
+    refunds: listed.flatMap((refund) => (isObject(refund) ? (refundSnapshot(refund) ?? []) : [])),
+  };
+}
+
+/** refund.created / refund.updated / charge.refund.updated: one Refund object. */
+export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
+  const id = idOf(refund.payment_intent) ?? idOf(refund.charge);
+  if (!id) return null;
+  const snapshot = refundSnapshot(refund);
+  return { id, currency: str(refund.currency), refunds: snapshot ? [snapshot] : [] };
+}
+
+/** charge.dispute.*: won (or an inquiry closed without a chargeback) returns the money; lost does not. */
+export function disputeSnapshot(dispute: Json): DisputeSnapshot | null {
+  const id = str(dispute.id);
+  if (!id) return null;
+  const status = str(dispute.status);
+  return {
+    id,
+    status: status === "won" || status === "warning_closed" ? "won" : status === "lost" ? "lost" : "open",
+    amount: num(dispute.amount),
+    currency: str(dispute.currency),
   };
 }
 
@@ -151,6 +202,32 @@ export function paymentFromDispute(dispute: Json): PaymentSnapshot | null {
   const id = idOf(dispute.payment_intent) ?? (charge ? idOf(charge.payment_intent) : null) ?? idOf(dispute.charge);
   if (!id) return null;
   return { id, amount: num(dispute.amount), currency: str(dispute.currency), disputeId: str(dispute.id) };
+}
+
+/**
+ * The PaymentIntent that paid an invoice: `payments.data[].payment.payment_intent` since API
+ * version 2025-03-31 (the pinned SDK's), `payment_intent` on older versions.
+ */
+export function invoicePaymentIntent(invoice: Json): string | null {
+  const payments = isObject(invoice.payments) && Array.isArray(invoice.payments.data) ? invoice.payments.data : [];
+  for (const entry of payments) {
+    const payment = isObject(entry) && isObject(entry.payment) ? entry.payment : null;
+    const intent = payment ? idOf(payment.payment_intent) ?? idOf(payment.charge) : null;
+    if (intent && (!isObject(entry) || str(entry.status) !== "canceled")) return intent;
+  }
+  return idOf(invoice.payment_intent) ?? idOf(invoice.charge);
+}
+
+export function invoiceSnapshot(invoice: Json): InvoiceSnapshot | null {
+  const id = str(invoice.id);
+  if (!id) return null;
+  return {
+    id,
+    firstPayment: str(invoice.billing_reason) === "subscription_create",
+    amountDue: num(invoice.amount_due),
+    amountPaid: num(invoice.amount_paid),
+    currency: str(invoice.currency),
+  };
 }
 
 /** invoice.paid: the subscription it belongs to and the end of the period it pays for. */

@@ -99,7 +99,7 @@ describe("stripe event normalization", () => {
     expect(updated.occurredAt.getTime()).toBe(1_800_000_000_000);
     const deleted = normalizeStripeEvent(envelope("customer.subscription.deleted", { ...subscription, status: "canceled" }));
     expect(deleted.kind).toBe("subscription.deleted");
-    expect(normalizeStripeEvent(envelope("customer.subscription.updated", { ...subscription, status: "unpaid" })).subscription!.status).toBe("past_due");
+    expect(normalizeStripeEvent(envelope("customer.subscription.updated", { ...subscription, status: "unpaid" })).subscription!.status).toBe("unpaid");
     expect(normalizeStripeEvent(envelope("customer.subscription.updated", { ...subscription, status: "incomplete_expired" })).subscription!.status).toBe("expired");
   });
 
@@ -125,5 +125,74 @@ describe("stripe event normalization", () => {
     expect(normalizeStripeEvent(envelope("customer.created", { id: "cus_1" })).kind).toBe("ignored");
     expect(normalizeStripeEvent(envelope("invoice.paid", { id: "in_2", lines: { data: [] } })).kind).toBe("ignored");
     expect(() => normalizeStripeEvent({ id: "evt_x", type: "x" })).toThrow(WebhookVerificationError);
+  });
+});
+
+// Money-policy mappings (docs/money-policy.md), on the object shapes of the pinned SDK's API
+// version (node_modules/stripe/cjs/resources: Invoices.d.ts `payments`, Charges.d.ts
+// `refunds`, Disputes.d.ts `status`, Checkout/Sessions.d.ts `currency_conversion`).
+describe("stripe money events", () => {
+  const envelope = (type: string, object: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    ...JSON.parse(stripeEventPayload(type, object, { id: `evt_${type}`, created: 1_800_000_000 })),
+    ...extra,
+  });
+
+  it("charge.refunded: the running total and each listed refund by id (failed ones do not count)", () => {
+    const charge = {
+      id: "ch_1", object: "charge", payment_intent: "pi_1", amount: 10_000, amount_refunded: 7_000, currency: "usd", refunded: false,
+      refunds: { object: "list", data: [
+        { id: "re_1", object: "refund", amount: 5_000, currency: "usd", status: "succeeded", payment_intent: "pi_1" },
+        { id: "re_2", object: "refund", amount: 2_000, currency: "usd", status: "pending", payment_intent: "pi_1" },
+        { id: "re_3", object: "refund", amount: 3_000, currency: "usd", status: "failed", payment_intent: "pi_1" },
+      ] },
+    };
+    const event = normalizeStripeEvent(envelope("charge.refunded", charge));
+    expect(event).toMatchObject({ kind: "payment.refunded", payment: { id: "pi_1", amount: 10_000, amountRefunded: 7_000, refunded: false } });
+    expect(event.payment!.refunds).toEqual([
+      { id: "re_1", amount: 5_000, currency: "usd" },
+      { id: "re_2", amount: 2_000, currency: "usd" },
+    ]);
+  });
+
+  it("refund.created: one refund, matched by its payment intent", () => {
+    const event = normalizeStripeEvent(envelope("refund.created", { id: "re_9", object: "refund", amount: 1_500, currency: "usd", status: "succeeded", payment_intent: "pi_9", charge: "ch_9" }));
+    expect(event).toMatchObject({ kind: "payment.refunded", payment: { id: "pi_9", refunds: [{ id: "re_9", amount: 1_500 }] } });
+    expect(event.payment!.amountRefunded).toBeUndefined();
+  });
+
+  it("charge.dispute.created opens; charge.dispute.closed is won (or warning_closed) or lost", () => {
+    const dispute = { id: "dp_1", object: "dispute", amount: 10_000, currency: "usd", charge: "ch_1", payment_intent: "pi_1", status: "needs_response" };
+    expect(normalizeStripeEvent(envelope("charge.dispute.created", dispute))).toMatchObject({ kind: "dispute.created", payment: { id: "pi_1" }, dispute: { id: "dp_1", status: "open" } });
+    expect(normalizeStripeEvent(envelope("charge.dispute.closed", { ...dispute, status: "won" }))).toMatchObject({ kind: "dispute.closed", dispute: { status: "won" } });
+    expect(normalizeStripeEvent(envelope("charge.dispute.closed", { ...dispute, status: "warning_closed" }))).toMatchObject({ kind: "dispute.closed", dispute: { status: "won" } });
+    expect(normalizeStripeEvent(envelope("charge.dispute.closed", { ...dispute, status: "lost" }))).toMatchObject({ kind: "dispute.closed", dispute: { status: "lost" } });
+  });
+
+  it("invoice.paid: the invoice, whether it is the first, and the payment intent from invoice.payments", () => {
+    const invoice = {
+      id: "in_1", object: "invoice", billing_reason: "subscription_create", amount_due: 900, amount_paid: 900, currency: "usd",
+      parent: { type: "subscription_details", subscription_details: { subscription: "sub_1", metadata: { checkout_id: "our_1" } } },
+      lines: { object: "list", data: [{ period: { start: 1_800_000_000, end: 1_802_592_000 } }] },
+      payments: { object: "list", data: [{ object: "invoice_payment", status: "paid", payment: { type: "payment_intent", payment_intent: "pi_first" } }] },
+    };
+    const event = normalizeStripeEvent(envelope("invoice.paid", invoice));
+    expect(event).toMatchObject({
+      kind: "invoice.paid", subscriptionId: "sub_1", ourCheckoutId: "our_1",
+      invoice: { id: "in_1", firstPayment: true, amountDue: 900, amountPaid: 900, currency: "usd" },
+      payment: { id: "pi_first", amount: 900 },
+    });
+    const renewal = normalizeStripeEvent(envelope("invoice.paid", { ...invoice, billing_reason: "subscription_cycle", payments: undefined, payment_intent: "pi_old_api" }));
+    expect(renewal).toMatchObject({ invoice: { firstPayment: false }, payment: { id: "pi_old_api" } });
+  });
+
+  it("checkout.session.completed with adaptive pricing: the figures in our currency from currency_conversion", () => {
+    const session = { id: "cs_1", object: "checkout.session", mode: "payment", status: "complete", payment_status: "paid", client_reference_id: "our_1", amount_subtotal: 1_500_000, amount_total: 1_500_000, currency: "jpy", total_details: { amount_tax: 0 }, currency_conversion: { amount_subtotal: 10_000, amount_total: 10_000, fx_rate: "150", source_currency: "usd" } };
+    const event = normalizeStripeEvent(envelope("checkout.session.completed", session));
+    expect(event.amounts).toMatchObject({ total: 1_500_000, currency: "jpy", converted: { total: 10_000, currency: "usd" } });
+  });
+
+  it("livemode travels on every event", () => {
+    expect(normalizeStripeEvent(envelope("charge.dispute.created", { id: "dp_1", charge: "ch_1", status: "needs_response" }, { livemode: true })).livemode).toBe(true);
+    expect(normalizeStripeEvent(envelope("customer.subscription.updated", { id: "sub_1", status: "active" }, { livemode: false })).livemode).toBe(false);
   });
 });

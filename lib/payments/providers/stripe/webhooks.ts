@@ -7,11 +7,15 @@ import {
   checkoutStateFromSession,
   fromUnix,
   idOf,
+  disputeSnapshot,
   invoiceDetails,
+  invoicePaymentIntent,
+  invoiceSnapshot,
   isObject,
   ourCheckoutIdOf,
   paymentFromCharge,
   paymentFromDispute,
+  paymentFromRefund,
   str,
   subscriptionSnapshot,
   type Json,
@@ -50,6 +54,7 @@ export function normalizeStripeEvent(event: unknown): PaymentEvent {
     type: event.type as string,
     occurredAt: fromUnix(event.created) as Date,
     source: "webhook" as const,
+    livemode: typeof event.livemode === "boolean" ? event.livemode : null,
     raw: event,
   };
   const ignored = (): PaymentEvent => ({ ...base, kind: "ignored" });
@@ -110,12 +115,16 @@ export function normalizeStripeEvent(event: unknown): PaymentEvent {
     case "invoice.paid": {
       const details = invoiceDetails(object);
       if (!details.subscriptionId) return ignored(); // a one-off invoice: nothing to extend
+      const invoice = invoiceSnapshot(object);
+      const paymentId = invoicePaymentIntent(object);
       return {
         ...base,
         kind: "invoice.paid",
         subscriptionId: details.subscriptionId,
         ourCheckoutId: details.ourCheckoutId,
         periodEnd: details.periodEnd,
+        invoice,
+        payment: paymentId ? { id: paymentId, amount: invoice?.amountPaid ?? null, currency: invoice?.currency ?? null } : null,
       };
     }
     case "charge.refunded": {
@@ -123,10 +132,26 @@ export function normalizeStripeEvent(event: unknown): PaymentEvent {
       if (!payment) return ignored();
       return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOf(object) };
     }
-    case "charge.dispute.created": {
-      const payment = paymentFromDispute(object);
+    case "refund.created":
+    case "refund.updated":
+    case "charge.refund.updated": {
+      const payment = paymentFromRefund(object);
       if (!payment) return ignored();
-      return { ...base, kind: "dispute.created", payment, ourCheckoutId: ourCheckoutIdOf(object) };
+      return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOf(object) };
+    }
+    case "charge.dispute.created":
+    case "charge.dispute.closed": {
+      const payment = paymentFromDispute(object);
+      const dispute = disputeSnapshot(object);
+      if (!payment || !dispute) return ignored();
+      const closed = base.type === "charge.dispute.closed";
+      return {
+        ...base,
+        kind: closed ? "dispute.closed" : "dispute.created",
+        payment,
+        dispute: closed ? dispute : { ...dispute, status: "open" },
+        ourCheckoutId: ourCheckoutIdOf(object),
+      };
     }
     default:
       return ignored();
