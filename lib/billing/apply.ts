@@ -221,7 +221,14 @@ async function recordCheckoutOrder(tx: Tx, checkout: CheckoutWithItems, event: P
     ],
     skipDuplicates: true,
   });
-  const order = created ?? (await tx.order.findUnique({ where: { checkoutId: checkout.id } }));
+  let order = created ?? (await tx.order.findUnique({ where: { checkoutId: checkout.id } }));
+  if (!order && event.payment?.id) {
+    // Its first paid invoice got here first (Creem's subscription.paid) and recorded the payment: adopt it.
+    const recorded = await tx.order.findUnique({ where: { provider_providerPaymentId: { provider: checkout.provider, providerPaymentId: event.payment.id } } });
+    if (recorded && recorded.userId === checkout.userId && !recorded.checkoutId) {
+      order = await tx.order.update({ where: { id: recorded.id }, data: { checkoutId: checkout.id } });
+    }
+  }
   if (!order) throw new Error(`order for checkout ${checkout.id} could not be created (payment id ${event.payment?.id} already used?)`);
   const fill = {
     ...(!order.providerPaymentId && event.payment?.id ? { providerPaymentId: event.payment.id } : {}),
@@ -244,10 +251,9 @@ async function fulfil(tx: Tx, checkout: CheckoutWithItems, order: Order, at: Dat
         : { userId: checkout.userId, kind: "lasting", key, quantity: item.quantity, source, orderId: order.id, periodStart: at };
     await tx.entitlement.createMany({ data: [grant], skipDuplicates: true });
   }
-  // The first period is paid by this checkout (a trial's is given, not paid).
-  const paidPeriod = (checkout.trialDays ?? 0) === 0 || order.amountTotal > 0;
+  // The first period is covered by this checkout: paid for, or the trial it asked for.
   for (const subscription of subscriptions) {
-    if (paidPeriod) await extendPaidThrough(tx, subscription, subscription.currentPeriodEnd);
+    await extendPaidThrough(tx, subscription, subscription.currentPeriodEnd);
     await syncPlanGrant(tx, subscription.id);
   }
   // Money that moved before the grants existed (a refund recorded while the checkout was held).

@@ -93,3 +93,10 @@ export function assertCreemConfigured(env: Env = process.env): void {
   creemWebhookSecret(env);
   creemApiOverride(env, key);
 }
+
+/** The mode the configured key is in: creem_test_ → test, another creem_ key → live, none → null. */
+export function creemDeploymentMode(env: Record<string, string | undefined> = process.env): "live" | "test" | null {
+  const key = env.CREEM_API_KEY?.trim() ?? "";
+  if (!key.startsWith("creem_")) return null;
+  return isCreemTestKey(key) ? "test" : "live";
+}

@@ -1,6 +1,7 @@
 import "server-only";
 import type { PaymentProvider } from "@/lib/payments/types";
 import { cancelCreemSubscriptionAtPeriodEnd, createCreemCheckout, creemCapabilities, getCreemCheckout } from "./checkout";
+import { creemDeploymentMode } from "./config";
 import { verifyCreemReturnUrl } from "./redirect";
 import { normalizeCreemEvent, verifyCreemWebhook } from "./webhooks";
 
@@ -14,4 +15,5 @@ export const creemProvider: PaymentProvider = {
   normalizeStoredEvent: (raw) => normalizeCreemEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelCreemSubscriptionAtPeriodEnd,
   verifyReturnUrl: (params) => verifyCreemReturnUrl(params),
+  deploymentMode: () => creemDeploymentMode(),
 };

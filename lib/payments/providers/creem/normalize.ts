@@ -68,12 +68,12 @@ const lower = (value: unknown) => str(value)?.toLowerCase() ?? null;
 
 // Creem's subscription statuses (creem@1.13.0 SubscriptionStatus, plus the webhook-only
 // "expired"). scheduled_cancel = still running until the period ends, then canceled.
-// unpaid = collection failed: treated like past_due (Creem's docs say so).
+// unpaid = collection failed and retries are over: no access (docs/money-policy.md §5).
 const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
   active: "active",
   trialing: "trialing",
   past_due: "past_due",
-  unpaid: "past_due",
+  unpaid: "unpaid",
   paused: "paused",
   canceled: "canceled",
   expired: "expired",
@@ -168,21 +168,49 @@ export function ourCheckoutIdOfPayment(object: Json): string | null {
   return isObject(subscription) ? metadataValue(subscription, "checkout_id") : null;
 }
 
-/** refund.created: cumulative refunded amount from the transaction when present, else this refund's amount. */
+/**
+ * refund.created: THIS refund (`refund_amount`, by its id) and, when the embedded transaction
+ * has it, the transaction's running total (`refunded_amount`). A single refund's amount is
+ * never read as a running total (two 50 % refunds must add up).
+ */
 export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
   const id = paymentIdOf(refund);
   if (!id) return null;
   const transaction = field(refund, "transaction");
   const tx = isObject(transaction) ? transaction : {};
   const amount = num(field(tx, "amount_paid")) ?? num(tx.amount);
-  const amountRefunded = num(field(tx, "refunded_amount")) ?? num(field(refund, "refund_amount"));
+  const running = num(field(tx, "refunded_amount"));
+  const refundId = str(refund.id);
+  const refundAmount = num(field(refund, "refund_amount"));
+  const currency = lower(field(refund, "refund_currency")) ?? lower(tx.currency);
   return {
     id,
     amount,
-    amountRefunded,
-    currency: lower(field(refund, "refund_currency")) ?? lower(tx.currency),
-    refunded: str(tx.status) === "refunded" || (amount !== null && amountRefunded !== null && amountRefunded >= amount),
+    ...(running !== null ? { amountRefunded: running } : {}),
+    currency,
+    refunded: str(tx.status) === "refunded" || (amount !== null && running !== null && running >= amount),
+    refunds: refundId && refundAmount !== null ? [{ id: refundId, amount: refundAmount, currency }] : [],
   };
+}
+
+/** The transaction a subscription.paid reports: the payment its refunds and disputes will name (its order). */
+export function paidTransaction(subscription: Json): { paymentId: string | null; invoiceId: string | null; amount: number | null; currency: string | null; periodEnd: Date | null } {
+  const transaction = field(subscription, "last_transaction");
+  const tx = isObject(transaction) ? transaction : {};
+  const invoiceId = str(tx.id) ?? str(field(subscription, "last_transaction_id"));
+  return {
+    paymentId: str(tx.order) ?? invoiceId,
+    invoiceId,
+    amount: num(field(tx, "amount_paid")) ?? num(tx.amount),
+    currency: lower(tx.currency),
+    periodEnd: toDate(field(tx, "period_end")),
+  };
+}
+
+/** Creem's `mode` on its objects: prod = live; test and sandbox = test. */
+export function livemodeOf(object: Json): boolean | null {
+  const mode = str(object.mode);
+  return mode === "prod" ? true : mode === "test" || mode === "sandbox" ? false : null;
 }
 
 export function paymentFromDispute(dispute: Json): PaymentSnapshot | null {

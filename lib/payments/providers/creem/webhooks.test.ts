@@ -102,7 +102,7 @@ describe("creem event normalization", () => {
       ["subscription.update", {}, "active", false],
       ["subscription.scheduled_cancel", { status: "scheduled_cancel" }, "active", true],
       ["subscription.past_due", { status: "past_due" }, "past_due", false],
-      ["subscription.unpaid", { status: "unpaid" }, "past_due", false],
+      ["subscription.unpaid", { status: "unpaid" }, "unpaid", false],
       ["subscription.paused", { status: "paused" }, "paused", false],
       ["subscription.expired", {}, "past_due", false], // docs sample: still "active", period over, Creem retries
       ["subscription.canceled", { status: "canceled", canceled_at: "2026-01-15T00:00:00.000Z" }, "canceled", false],
@@ -110,7 +110,7 @@ describe("creem event normalization", () => {
     for (const [type, patch, status, cancelAtPeriodEnd] of expectations) {
       const event = normalizeCreemEvent(envelope(type, { ...subscription, ...patch }));
       expect(event, type).toMatchObject({
-        kind: type === "subscription.canceled" ? "subscription.deleted" : "subscription.updated",
+        kind: type === "subscription.canceled" ? "subscription.deleted" : type === "subscription.paid" ? "invoice.paid" : "subscription.updated",
         ourCheckoutId: "our_9",
         subscriptionId: "sub_1",
         customerId: "cust_1",
@@ -217,5 +217,32 @@ describe("creem events as the sandbox emits them (signed by the sandbox, verifie
     expect(dispute).toMatchObject({ kind: "dispute.created", ourCheckoutId: "chk_wh_plan", payment: { id: completed.payment!.id } });
     expect(canceled).toMatchObject({ kind: "subscription.deleted", subscription: { status: "canceled" } });
     expect(new Set(events.map((e) => e.eventId)).size).toBe(events.length);
+  });
+});
+
+// Money-policy mappings, on the creem SDK's entity shapes (RefundEntity refund_amount,
+// TransactionEntity refunded_amount/order, SubscriptionEntity last_transaction, EnvironmentMode).
+describe("creem money events", () => {
+  const envelope = (eventType: string, object: Json) => JSON.parse(creemEventPayload(eventType, object, { id: `evt_${eventType}`, createdAt: 1_800_000_000_000 }));
+
+  it("refund.created: this refund by its id; the transaction's running total only as a running total", () => {
+    const refund = { id: "ref_1", object: "refund", mode: "test", status: "succeeded", refund_amount: 500, refund_currency: "USD", transaction: { id: "tran_1", order: "ord_1", amount: 1_000, amount_paid: 1_000, currency: "USD", status: "partially_refunded" } };
+    const single = normalizeCreemEvent(envelope("refund.created", refund));
+    expect(single).toMatchObject({ kind: "payment.refunded", livemode: false, payment: { id: "ord_1", refunds: [{ id: "ref_1", amount: 500, currency: "usd" }] } });
+    expect(single.payment!.amountRefunded).toBeUndefined();
+    const running = normalizeCreemEvent(envelope("refund.created", { ...refund, transaction: { ...refund.transaction, refunded_amount: 1_000, status: "refunded" } }));
+    expect(running.payment).toMatchObject({ amountRefunded: 1_000, refunded: true });
+  });
+
+  it("subscription.paid: a paid invoice whose payment is the transaction's order", () => {
+    const subscription = { id: "sub_1", object: "subscription", mode: "prod", status: "active", customer: "cust_1", current_period_end_date: "2026-03-01T00:00:00.000Z", metadata: { checkout_id: "our_9" }, last_transaction_id: "tran_2", last_transaction: { id: "tran_2", order: "ord_2", amount: 900, amount_paid: 900, currency: "USD", status: "paid" } };
+    const event = normalizeCreemEvent(envelope("subscription.paid", subscription));
+    expect(event).toMatchObject({ kind: "invoice.paid", livemode: true, subscriptionId: "sub_1", invoice: { id: "tran_2", amountPaid: 900 }, payment: { id: "ord_2", amount: 900, currency: "usd" } });
+    expect(event.periodEnd!.toISOString()).toBe("2026-03-01T00:00:00.000Z");
+  });
+
+  it("dispute.created opens a dispute by its id", () => {
+    const event = normalizeCreemEvent(envelope("dispute.created", { id: "disp_1", object: "dispute", amount: 1_000, currency: "USD", transaction: { id: "tran_1", order: "ord_1" } }));
+    expect(event).toMatchObject({ kind: "dispute.created", payment: { id: "ord_1" }, dispute: { id: "disp_1", status: "open" } });
   });
 });

@@ -8,7 +8,9 @@ import {
   field,
   idOf,
   isObject,
+  livemodeOf,
   ourCheckoutIdOfPayment,
+  paidTransaction,
   paymentFromDispute,
   paymentFromRefund,
   str,
@@ -102,6 +104,7 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
     type: event.eventType as string,
     occurredAt,
     source: "webhook" as const,
+    livemode: livemodeOf(object),
     raw: event,
   };
   const ignored = (): PaymentEvent => ({ ...base, kind: "ignored" });
@@ -126,6 +129,21 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
     const snapshot = subscriptionSnapshot(object);
     if (!snapshot) return ignored();
     const subscription = impliedSubscription(base.type, snapshot);
+    if (base.type === "subscription.paid") {
+      // A paid period: recorded as a payment (its refunds name its order) that moves the paid period.
+      const paid = paidTransaction(object);
+      return {
+        ...base,
+        kind: "invoice.paid",
+        ourCheckoutId: subscription.ourCheckoutId ?? null,
+        subscriptionId: subscription.id,
+        subscription,
+        customerId: idOf(field(object, "customer")),
+        periodEnd: paid.periodEnd ?? subscription.currentPeriodEnd,
+        invoice: paid.invoiceId ? { id: paid.invoiceId, firstPayment: false, amountDue: null, amountPaid: paid.amount, currency: paid.currency } : null,
+        payment: paid.paymentId ? { id: paid.paymentId, amount: paid.amount, currency: paid.currency } : null,
+      };
+    }
     return {
       ...base,
       kind: subscription.status === "canceled" ? "subscription.deleted" : "subscription.updated",
@@ -133,8 +151,6 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
       subscriptionId: subscription.id,
       subscription,
       customerId: idOf(field(object, "customer")),
-      // subscription.paid: the paid period's end (the snapshot carries it too).
-      ...(base.type === "subscription.paid" ? { periodEnd: subscription.currentPeriodEnd } : {}),
     };
   }
   if (base.type === "refund.created") {
@@ -145,7 +161,9 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
   if (base.type === "dispute.created") {
     const payment = paymentFromDispute(object);
     if (!payment) return ignored();
-    return { ...base, kind: "dispute.created", payment, ourCheckoutId: ourCheckoutIdOfPayment(object) };
+    // Creem documents no dispute outcome event: a dispute stays open until an operator acts.
+    const dispute = payment.disputeId ? { id: payment.disputeId, status: "open" as const, amount: payment.amount ?? null, currency: payment.currency ?? null } : null;
+    return { ...base, kind: "dispute.created", payment, dispute, ourCheckoutId: ourCheckoutIdOfPayment(object) };
   }
   return ignored();
 }
