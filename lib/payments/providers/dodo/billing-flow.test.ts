@@ -175,7 +175,9 @@ describe("through the Dodo sandbox: create → pay → signed webhooks → grant
     await sandbox.settle();
     const renewed = await subscriptionOf(user.id);
     expect(renewed.currentPeriodEnd!.getTime()).toBeGreaterThan(before.currentPeriodEnd!.getTime() + 27 * 86_400_000);
-    expect(await db.order.count({ where: { userId: user.id } })).toBe(1); // renewals are not new checkouts
+    // A renewal is a payment of its own: an Order by its payment id, not a new checkout.
+    expect(await db.order.count({ where: { userId: user.id } })).toBe(2);
+    expect(await db.order.count({ where: { userId: user.id, checkoutId: null, subscriptionId: renewed.id } })).toBe(1);
 
     await sandbox.ok("POST", `/dodo/subscriptions/${before.providerSubscriptionId}/advance`, { action: "payment_failed" });
     await sandbox.settle();

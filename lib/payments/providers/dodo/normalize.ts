@@ -160,11 +160,17 @@ export function paymentSnapshot(payment: Json): PaymentSnapshot | null {
   return { id, amount: num(payment.total_amount), currency: lower(payment.currency) };
 }
 
-/** refund.succeeded: the Refund object. `amount` is this refund's own amount. */
+/**
+ * refund.succeeded: the Refund object. `amount` is THIS refund's own amount (not a running
+ * total): recorded by `refund_id` and summed with the payment's other refunds.
+ */
 export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
   const id = str(refund.payment_id);
   if (!id) return null;
-  return { id, amountRefunded: num(refund.amount), currency: lower(refund.currency), refunded: refund.is_partial === false };
+  const refundId = str(refund.refund_id);
+  const amount = num(refund.amount);
+  const currency = lower(refund.currency);
+  return { id, currency, refunded: refund.is_partial === false, refunds: refundId && amount !== null ? [{ id: refundId, amount, currency }] : [] };
 }
 
 /** dispute.*: the Dispute object (amount is a string of minor units). */

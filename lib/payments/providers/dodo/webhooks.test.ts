@@ -115,9 +115,14 @@ describe("dodo event normalization", () => {
     expect(first).toMatchObject({ kind: "checkout.completed", subscriptionId: "sub_1", providerSessionId: "cks_1" });
   });
 
-  it("leaves renewal payments (no checkout session, a subscription) to the subscription events", () => {
+  it("a paid renewal (no checkout session, a subscription) is a paid invoice by its payment id; a failed one moves no money", () => {
     const renewal = { ...payment, checkout_session_id: null, subscription_id: "sub_1" };
-    expect(normalizeDodoEvent(envelope("payment.succeeded", "Payment", renewal), "m")).toMatchObject({ kind: "ignored", subscriptionId: "sub_1" });
+    expect(normalizeDodoEvent(envelope("payment.succeeded", "Payment", renewal), "m")).toMatchObject({
+      kind: "invoice.paid",
+      subscriptionId: "sub_1",
+      payment: { id: renewal.payment_id },
+      invoice: { id: renewal.payment_id, firstPayment: false },
+    });
     expect(normalizeDodoEvent(envelope("payment.failed", "Payment", renewal), "m").kind).toBe("ignored");
   });
 
@@ -143,15 +148,19 @@ describe("dodo event normalization", () => {
 
   it("maps refunds and disputes to the payment they concern", () => {
     const refund = { refund_id: "ref_1", payment_id: "pay_1", amount: 3000, currency: "USD", is_partial: false, status: "succeeded", metadata: {} };
-    expect(normalizeDodoEvent(envelope("refund.succeeded", "Refund", refund), "m")).toMatchObject({ kind: "payment.refunded", payment: { id: "pay_1", amountRefunded: 3000, refunded: true, currency: "usd" } });
-    expect(normalizeDodoEvent(envelope("refund.succeeded", "Refund", { ...refund, amount: 1000, is_partial: true }), "m").payment).toMatchObject({ amountRefunded: 1000, refunded: false });
+    // `amount` is this refund's own: by its id, never as a running total.
+    const full = normalizeDodoEvent(envelope("refund.succeeded", "Refund", refund), "m");
+    expect(full).toMatchObject({ kind: "payment.refunded", payment: { id: "pay_1", refunded: true, currency: "usd", refunds: [{ id: "ref_1", amount: 3000 }] } });
+    expect(full.payment!.amountRefunded).toBeUndefined();
+    expect(normalizeDodoEvent(envelope("refund.succeeded", "Refund", { ...refund, refund_id: "ref_2", amount: 1000, is_partial: true }), "m").payment).toMatchObject({ refunded: false, refunds: [{ id: "ref_2", amount: 1000 }] });
     expect(normalizeDodoEvent(envelope("refund.failed", "Refund", { ...refund, status: "failed" }), "m").kind).toBe("ignored");
     const dispute = { dispute_id: "dsp_1", payment_id: "pay_1", amount: "3000", currency: "USD", dispute_status: "dispute_opened", dispute_stage: "dispute" };
-    for (const type of ["dispute.opened", "dispute.challenged", "dispute.accepted", "dispute.lost", "dispute.expired"]) {
-      expect(normalizeDodoEvent(envelope(type, "Dispute", dispute), "m")).toMatchObject({ kind: "dispute.created", payment: { id: "pay_1", disputeId: "dsp_1", amount: 3000 } });
+    for (const type of ["dispute.opened", "dispute.challenged"]) {
+      expect(normalizeDodoEvent(envelope(type, "Dispute", dispute), "m")).toMatchObject({ kind: "dispute.created", payment: { id: "pay_1", disputeId: "dsp_1", amount: 3000 }, dispute: { id: "dsp_1", status: "open" } });
     }
-    expect(normalizeDodoEvent(envelope("dispute.won", "Dispute", dispute), "m").kind).toBe("ignored");
-    expect(normalizeDodoEvent(envelope("dispute.cancelled", "Dispute", dispute), "m").kind).toBe("ignored");
+    for (const [type, status] of [["dispute.won", "won"], ["dispute.cancelled", "won"], ["dispute.lost", "lost"], ["dispute.accepted", "lost"], ["dispute.expired", "lost"]]) {
+      expect(normalizeDodoEvent(envelope(type, "Dispute", dispute), "m"), type).toMatchObject({ kind: "dispute.closed", payment: { id: "pay_1" }, dispute: { id: "dsp_1", status } });
+    }
   });
 
   it("marks unknown types as ignored and refuses malformed envelopes", () => {

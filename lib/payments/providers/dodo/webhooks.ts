@@ -1,7 +1,7 @@
 import "server-only";
 import DodoPayments from "dodopayments";
 import { WebhookVerificationError } from "@/lib/payments/errors";
-import type { PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
+import type { DisputeStatus, PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
 import { dodoWebhookKey } from "./config";
 import {
   customerIdOf,
@@ -68,9 +68,18 @@ const PAYMENT_KINDS: Record<string, PaymentEventKind> = {
   "payment.cancelled": "checkout.canceled",
 };
 
-// A dispute that is (or may end) lost takes back what the order granted; won or cancelled
-// ones have no neutral kind (restoring is a human decision) and are recorded only.
-const DISPUTE_TAKES_BACK = new Set(["dispute.opened", "dispute.challenged", "dispute.accepted", "dispute.lost", "dispute.expired"]);
+// Dodo's dispute lifecycle (dodopayments DisputeStatus): opened/challenged are still open;
+// won and cancelled (the buyer's bank withdrew it) return the money; lost, accepted (by us) and
+// expired (no response in time) do not.
+const DISPUTE_STATUS: Record<string, DisputeStatus> = {
+  "dispute.opened": "open",
+  "dispute.challenged": "open",
+  "dispute.won": "won",
+  "dispute.cancelled": "won",
+  "dispute.lost": "lost",
+  "dispute.accepted": "lost",
+  "dispute.expired": "lost",
+};
 
 /** A verified Dodo envelope `{business_id, type, timestamp, data:{payload_type, …}}` → PaymentEvent. Exported for tests. */
 export function normalizeDodoEvent(envelope: unknown, webhookId: string): PaymentEvent {
@@ -88,9 +97,21 @@ export function normalizeDodoEvent(envelope: unknown, webhookId: string): Paymen
     if (!payment) return ignored();
     const sessionId = str(data.checkout_session_id);
     const subscriptionId = str(data.subscription_id);
-    // A payment no checkout session made, on a subscription, is a renewal (or a failed one):
-    // the subscription.renewed / on_hold event that accompanies it carries the new state.
-    if (!sessionId && subscriptionId) return ignored({ subscriptionId, payment });
+    // A payment no checkout session made, on a subscription, is a renewal: a paid one is a paid
+    // invoice (its refunds and disputes name this payment id); a failed one moves no money and
+    // the subscription.on_hold that accompanies it carries the new state.
+    if (!sessionId && subscriptionId) {
+      if (type !== "payment.succeeded") return ignored({ subscriptionId, payment });
+      const amount = payment.amount ?? null;
+      return {
+        ...base,
+        kind: "invoice.paid",
+        subscriptionId,
+        customerId: customerIdOf(data),
+        payment,
+        invoice: { id: payment.id, firstPayment: false, amountDue: amount, amountPaid: amount, currency: payment.currency ?? null },
+      };
+    }
     return {
       ...base,
       kind: PAYMENT_KINDS[type],
@@ -120,10 +141,12 @@ export function normalizeDodoEvent(envelope: unknown, webhookId: string): Paymen
     if (!payment) return ignored();
     return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOf(data) };
   }
-  if (DISPUTE_TAKES_BACK.has(type)) {
+  if (type in DISPUTE_STATUS) {
     const payment = paymentFromDispute(data);
     if (!payment) return ignored();
-    return { ...base, kind: "dispute.created", payment };
+    const status = DISPUTE_STATUS[type];
+    const dispute = { id: payment.disputeId ?? `${payment.id}:dispute`, status, amount: payment.amount ?? null, currency: payment.currency ?? null };
+    return { ...base, kind: status === "open" ? "dispute.created" : "dispute.closed", payment, dispute };
   }
-  return ignored(); // refund.failed, dispute.won|cancelled, payouts, licence keys, credits …
+  return ignored(); // refund.failed, payouts, licence keys, credits …
 }
