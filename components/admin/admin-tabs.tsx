@@ -3,6 +3,7 @@ import Link from "next/link";
 const TABS = [
   { href: "/admin/events", label: "Webhook events" },
   { href: "/admin/checkouts", label: "Checkouts & customers" },
+  { href: "/admin/held", label: "Held & exceptions" },
 ] as const;
 
 const tabClasses =

@@ -1,7 +1,8 @@
+import Link from "next/link";
 import type { ReactNode } from "react";
 import type { CustomerLookup } from "@/lib/admin/customer-lookup";
 import { formatMoney } from "@/components/format-money";
-import { buttonClasses, cardClasses, inputClasses, mutedTextClasses } from "@/components/ui/styles";
+import { buttonClasses, cardClasses, inputClasses, mutedTextClasses, textLinkClasses } from "@/components/ui/styles";
 import { formatTimestamp } from "./format-timestamp";
 import { AdminTable, CheckoutEventsLink, cellClasses, monoClasses, rowClasses } from "./admin-table";
 import type { OperatorAction } from "./operator-action-form";
@@ -35,7 +36,7 @@ export function CustomerLookupView({ email, customer, syncAction }: CustomerLook
           <p className="text-sm">
             <span className="font-medium">{customer.user.email}</span> <span className={mutedTextClasses}>· user {customer.user.id} · joined {formatTimestamp(customer.user.createdAt)}</span>
           </p>
-          <Block title="Checkouts" empty={customer.checkouts.length === 0} headers={["Checkout", "Provider", "Status", "Amount", "Created", "Last error", "Actions"]}>
+          <Block title="Checkouts" empty={customer.checkouts.length === 0} headers={["Checkout", "Provider", "Status", "Amount", "Created", "Last error / review", "Actions"]}>
             {customer.checkouts.map((checkout) => (
               <tr key={checkout.id} className={rowClasses} data-testid="customer-checkout" data-checkout-id={checkout.id}>
                 <th scope="row" className={`${cellClasses} font-normal`}>
@@ -47,9 +48,25 @@ export function CustomerLookupView({ email, customer, syncAction }: CustomerLook
                 </td>
                 <td className={`${cellClasses} tabular-nums`}>{formatMoney(checkout.amountTotal, checkout.currency)}</td>
                 <td className={`${cellClasses} whitespace-nowrap`}>{formatTimestamp(checkout.createdAt)}</td>
-                <td className={`${cellClasses} text-xs break-words`}>{checkout.lastError ?? "—"}</td>
+                <td className={`${cellClasses} text-xs break-words`}>
+                  {checkout.status === "held" || checkout.reviewDecision ? (
+                    <span data-testid="customer-checkout-review">
+                      {checkout.heldReason ? `Held: ${checkout.heldReason}` : "Held for review"}
+                      {checkout.reviewDecision ? ` · decided ${checkout.reviewDecision}${checkout.reviewedBy ? ` by ${checkout.reviewedBy}` : ""}` : ""}
+                    </span>
+                  ) : (
+                    (checkout.lastError ?? "—")
+                  )}
+                </td>
                 <td className={cellClasses}>
-                  <SyncCheckoutButton action={syncAction} checkoutId={checkout.id} />
+                  {checkout.status === "held" ? (
+                    <Link href="/admin/held" className={`text-xs ${textLinkClasses}`}>
+                      {checkout.reviewDecision ? "See the decision" : "Review"}
+                      <span className="sr-only"> checkout {checkout.id}</span>
+                    </Link>
+                  ) : (
+                    <SyncCheckoutButton action={syncAction} checkoutId={checkout.id} />
+                  )}
                 </td>
               </tr>
             ))}
@@ -63,7 +80,10 @@ export function CustomerLookupView({ email, customer, syncAction }: CustomerLook
                   <AdminStatusBadge status={order.status} />
                 </td>
                 <td className={`${cellClasses} tabular-nums`}>{formatMoney(order.amountTotal, order.currency)}</td>
-                <td className={`${cellClasses} tabular-nums`}>{formatMoney(order.amountRefunded, order.currency)}</td>
+                <td className={`${cellClasses} tabular-nums`}>
+                  {formatMoney(order.amountRefunded, order.currency)}
+                  {order.creditsShortfall > 0 ? <div className="text-xs">shortfall {order.creditsShortfall} credits</div> : null}
+                </td>
                 <td className={`${cellClasses} whitespace-nowrap`}>{formatTimestamp(order.createdAt)}</td>
               </tr>
             ))}

@@ -14,6 +14,8 @@ type ActionButton = {
   /** Sent as `name=value` when this button submits (e.g. force=true). */
   name?: string;
   value?: string;
+  /** Asks the browser to confirm before submitting (for decisions that cannot be undone). */
+  confirm?: string;
 };
 
 type OperatorActionFormProps = {
@@ -68,6 +70,13 @@ function ActionSubmitButton({ button, subject }: { button: ActionButton; subject
       value={button.value}
       disabled={pending}
       aria-busy={mine}
+      onClick={
+        button.confirm
+          ? (event) => {
+              if (!window.confirm(button.confirm)) event.preventDefault();
+            }
+          : undefined
+      }
       className={buttonClasses(button.variant ?? "secondary", "px-3 py-1.5 text-xs")}
     >
       {mine ? button.pendingLabel : button.label}
