@@ -120,8 +120,8 @@ describe("dodo event normalization", () => {
     expect(normalizeDodoEvent(envelope("payment.succeeded", "Payment", renewal), "m")).toMatchObject({
       kind: "invoice.paid",
       subscriptionId: "sub_1",
-      payment: { id: renewal.payment_id },
-      invoice: { id: renewal.payment_id, firstPayment: false },
+      payment: { id: payment.payment_id },
+      invoice: { id: payment.payment_id, firstPayment: false },
     });
     expect(normalizeDodoEvent(envelope("payment.failed", "Payment", renewal), "m").kind).toBe("ignored");
   });
