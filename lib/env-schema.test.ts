@@ -29,13 +29,27 @@ describe("server configuration", () => {
     ]);
   });
 
+  it("refuses production without the public origin sign-in links are built on (APP_URL, AUTH_URL or Vercel's domain)", () => {
+    const production = { ...base, NODE_ENV: "production", AUTH_SECRET: strongSecret, EMAIL_SERVER: "smtp://mail:25" };
+    expect(problemsOf(production)).toEqual([expect.stringMatching(/^APP_URL is required in production \(or AUTH_URL\)/)]);
+    expect(parseServerEnv({ ...production, AUTH_URL: "https://auth.example/x" }).AUTH_ORIGIN).toBe("https://auth.example");
+    expect(parseServerEnv({ ...production, APP_URL: "https://shop.example" }).AUTH_ORIGIN).toBe("https://shop.example");
+    expect(parseServerEnv({ ...production, VERCEL_PROJECT_PRODUCTION_URL: "shop.example.com" }).AUTH_ORIGIN).toBe("https://shop.example.com");
+  });
+
+  it("BILLING_PAST_DUE_GRACE_DAYS: whole days 0–60, named when wrong", () => {
+    expect(problemsOf({ ...base, BILLING_PAST_DUE_GRACE_DAYS: "7" })).toEqual([]);
+    expect(problemsOf({ ...base, BILLING_PAST_DUE_GRACE_DAYS: "1.5" })).toEqual([expect.stringMatching(/^BILLING_PAST_DUE_GRACE_DAYS must be a whole number/)]);
+    expect(problemsOf({ ...base, BILLING_PAST_DUE_GRACE_DAYS: "90" })).toEqual([expect.stringMatching(/^BILLING_PAST_DUE_GRACE_DAYS must be a whole number/)]);
+  });
+
   it("has no AUTH_SECRET default in production", () => {
-    const problems = problemsOf({ ...base, NODE_ENV: "production", EMAIL_SERVER: "smtp://mail:25" });
+    const problems = problemsOf({ ...base, NODE_ENV: "production", APP_URL: "https://shop.example", EMAIL_SERVER: "smtp://mail:25" });
     expect(problems).toEqual([expect.stringMatching(/^AUTH_SECRET is required in production/)]);
   });
 
   it("requires a mail server in production unless a local test build opts into the dev mailbox", () => {
-    const production = { ...base, NODE_ENV: "production", AUTH_SECRET: strongSecret };
+    const production = { ...base, NODE_ENV: "production", AUTH_SECRET: strongSecret, APP_URL: "https://shop.example" };
     expect(problemsOf(production)).toEqual([expect.stringMatching(/^EMAIL_SERVER is required in production/)]);
     expect(parseServerEnv({ ...production, AUTH_DEV_MAILBOX: "true" }).devMailboxEnabled).toBe(true);
     expect(parseServerEnv({ ...production, EMAIL_SERVER: "smtp://mail:25" }).devMailboxEnabled).toBe(false);

@@ -44,6 +44,8 @@ export const serverEnvSchema = z
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
     DATABASE_URL: postgresUrl,
     APP_URL: z.url({ error: "must be an absolute URL such as https://example.com" }).optional(),
+    // Auth.js's own name for the same origin; wins over APP_URL for sign-in links when both are set.
+    AUTH_URL: z.url({ error: "must be an absolute URL such as https://example.com" }).optional(),
     VERCEL_PROJECT_PRODUCTION_URL: optional,
     AUTH_SECRET: optional,
     EMAIL_SERVER: optional,
@@ -58,6 +60,14 @@ export const serverEnvSchema = z
     CHECKOUT_RATE_LIMIT_PER_USER: perMinuteLimit(20),
     CHECKOUT_RATE_LIMIT_PER_IP: perMinuteLimit(60),
     ADMIN_EMAILS: adminEmails,
+    // docs/money-policy.md §5: how long past_due keeps access after a failed renewal.
+    BILLING_PAST_DUE_GRACE_DAYS: optional.pipe(
+      z
+        .string()
+        .regex(/^\d+$/, "must be a whole number of days from 0 to 60")
+        .refine((value) => Number(value) <= 60, "must be a whole number of days from 0 to 60")
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     const production = env.NODE_ENV === "production";
@@ -66,6 +76,15 @@ export const serverEnvSchema = z
         code: "custom",
         path: ["AUTH_SECRET"],
         message: "is required in production (generate one with `openssl rand -base64 33`)",
+      });
+    }
+    // Sign-in links are built on this origin, never on the request's Host header (a proxy
+    // that passes the client's Host would let anyone point a victim's link at their server).
+    if (production && !env.APP_URL && !env.AUTH_URL && !env.VERCEL_PROJECT_PRODUCTION_URL) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["APP_URL"],
+        message: "is required in production (or AUTH_URL): the public origin sign-in links are built on, e.g. https://shop.example.com",
       });
     }
     if (env.AUTH_SECRET && env.AUTH_SECRET.length < 32) {
@@ -97,12 +116,17 @@ export const serverEnvSchema = z
     AUTH_SECRET: env.AUTH_SECRET ?? DEV_AUTH_SECRET,
     APP_URL: (
       env.APP_URL ??
+      env.AUTH_URL ??
       (env.VERCEL_PROJECT_PRODUCTION_URL
         ? `https://${env.VERCEL_PROJECT_PRODUCTION_URL}`
         : "http://localhost:3000")
     ).replace(/\/$/, ""),
     // The dev mailbox replaces real email only where no mail server is configured, and never
     // in a production deployment unless a local test build opts in explicitly.
+    /** The origin sign-in links are built on: AUTH_URL, else the app's URL. */
+    AUTH_ORIGIN: new URL(
+      env.AUTH_URL ?? env.APP_URL ?? (env.VERCEL_PROJECT_PRODUCTION_URL ? `https://${env.VERCEL_PROJECT_PRODUCTION_URL}` : "http://localhost:3000"),
+    ).origin,
     devMailboxEnabled:
       !env.EMAIL_SERVER && (env.NODE_ENV !== "production" || env.AUTH_DEV_MAILBOX),
   }));

@@ -8,6 +8,7 @@ import { PrismaAdapter } from "@auth/prisma-adapter";
 import { db } from "@/lib/db";
 import { serverEnv } from "@/lib/env";
 import { deliverToDevMailbox } from "./dev-mailbox";
+import { canonicalSignInUrl } from "./sign-in-link";
 
 // The whole Auth.js configuration. Built per request (lazy config) so configuration is read
 // where it is used and `next build` needs no secrets.
@@ -16,14 +17,13 @@ const SIGN_IN_LINK_MAX_AGE_SECONDS = 10 * 60;
 
 function emailProvider(): EmailConfig {
   const env = serverEnv();
+  // In production the link is moved onto the configured origin (lib/auth/sign-in-link.ts);
+  // in development the request's own origin is what the developer opened.
+  const linkFor = (url: string) => (env.NODE_ENV === "production" ? canonicalSignInUrl(url, env.AUTH_ORIGIN) : url);
   if (env.EMAIL_SERVER) {
-    return Nodemailer({
-      id: "email",
-      name: "Email",
-      server: env.EMAIL_SERVER,
-      from: env.EMAIL_FROM,
-      maxAge: SIGN_IN_LINK_MAX_AGE_SECONDS,
-    });
+    const settings = { id: "email", name: "Email", server: env.EMAIL_SERVER, from: env.EMAIL_FROM, maxAge: SIGN_IN_LINK_MAX_AGE_SECONDS };
+    const send = Nodemailer(settings).sendVerificationRequest;
+    return Nodemailer({ ...settings, sendVerificationRequest: (params) => send({ ...params, url: linkFor(params.url) }) });
   }
   // No mail server: the link goes to the dev mailbox page, so the real magic-link flow
   // (token in the database, one-time use, expiry) still runs end to end.
@@ -33,7 +33,7 @@ function emailProvider(): EmailConfig {
     name: "Email",
     from: env.EMAIL_FROM,
     maxAge: SIGN_IN_LINK_MAX_AGE_SECONDS,
-    sendVerificationRequest: ({ identifier, url }) => deliverToDevMailbox(identifier, url),
+    sendVerificationRequest: ({ identifier, url }) => deliverToDevMailbox(identifier, linkFor(url)),
     options: {},
   } as EmailConfig;
 }
@@ -77,6 +77,15 @@ function authConfig(): NextAuthConfig {
       session({ session, user }) {
         session.user.id = user.id;
         return session;
+      },
+    },
+    events: {
+      // OAuth users start with emailVerified null (Auth.js sets it only for magic links), so
+      // their email grants no admin rights; Google says when it verified the address.
+      async signIn({ user, account, profile }) {
+        if (account?.provider === "google" && profile?.email_verified === true && user.id && profile.email === user.email) {
+          await db.user.updateMany({ where: { id: user.id, emailVerified: null }, data: { emailVerified: new Date() } });
+        }
       },
     },
     // Auth.js's default session cookie is SameSite=Lax: it survives the top-level navigation
