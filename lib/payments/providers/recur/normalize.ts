@@ -3,6 +3,7 @@ import type {
   CheckoutMode,
   CheckoutState,
   CheckoutStateStatus,
+  InvoiceSnapshot,
   PaymentSnapshot,
   SubscriptionSnapshot,
   SubscriptionStatus,
@@ -201,11 +202,28 @@ export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
   if (!orderId) return null;
   const currency = currencyOf(refund);
   const cumulative = minorUnits(field(refund, "amountRefunded", "amount_refunded", "totalRefunded"), currency);
+  const refundId = idOf(refund.id) ?? idOf(field(refund, "refundId", "refund_id"));
+  const amount = minorUnits(refund.amount, currency);
   return {
     id: orderId,
-    amountRefunded: cumulative ?? minorUnits(refund.amount, currency),
+    // `amount` is this refund's own: counted by its id; only a running total is a running total.
+    ...(cumulative !== null ? { amountRefunded: cumulative } : {}),
+    refunds: refundId && amount !== null ? [{ id: refundId, amount, currency }] : [],
     currency,
     ...(field(refund, "fullRefund", "full_refund") === true ? { refunded: true } : {}),
+  };
+}
+
+/** invoice.paid: the invoice and the order that paid it (what a refund of it names). */
+export function invoicePayment(invoice: Json): { invoice: InvoiceSnapshot | null; payment: PaymentSnapshot | null } {
+  const id = idOf(invoice.id) ?? idOf(field(invoice, "invoiceId", "invoice_id"));
+  const currency = currencyOf(invoice);
+  const amountDue = minorUnits(field(invoice, "amountDue", "amount_due", "total", "amount"), currency);
+  const amountPaid = minorUnits(field(invoice, "amountPaid", "amount_paid"), currency) ?? amountDue;
+  const orderId = idOf(field(invoice, "orderId", "order_id", "order"));
+  return {
+    invoice: id ? { id, firstPayment: false, amountDue, amountPaid, currency } : null,
+    payment: orderId ? { id: orderId, amount: amountPaid, currency } : null,
   };
 }
 

@@ -142,7 +142,9 @@ describe("recur event normalization", () => {
 
   it("maps refunds that went through to payment.refunded on the order; pending or failed ones are ignored", () => {
     const refund = { id: "rf_1", status: "SUCCEEDED", orderId: "ord_1", checkoutId: "cs_1", amount: 10, currency: "USD", metadata: { checkout_id: "our_1" } };
-    expect(normalizeRecurEvent(envelope("refund.succeeded", refund))).toMatchObject({ kind: "payment.refunded", ourCheckoutId: "our_1", payment: { id: "ord_1", amountRefunded: 1000, currency: "usd" } });
+    expect(normalizeRecurEvent(envelope("refund.succeeded", refund))).toMatchObject({ kind: "payment.refunded", ourCheckoutId: "our_1", payment: { id: "ord_1", currency: "usd", refunds: [{ id: "rf_1", amount: 1000 }] } });
+    // `amount` is this refund's own, never a running total (two 50 % refunds must add up).
+    expect(normalizeRecurEvent(envelope("refund.succeeded", refund)).payment!.amountRefunded).toBeUndefined();
     expect(normalizeRecurEvent(envelope("refund.created", refund)).kind).toBe("payment.refunded");
     expect(normalizeRecurEvent(envelope("refund.created", { ...refund, status: "PENDING" })).kind).toBe("ignored");
     expect(normalizeRecurEvent(envelope("refund.failed", { ...refund, status: "FAILED" })).kind).toBe("ignored");

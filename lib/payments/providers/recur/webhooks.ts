@@ -8,6 +8,7 @@ import {
   field,
   idOf,
   invoiceDetails,
+  invoicePayment,
   isObject,
   ourCheckoutIdOf,
   paymentFromRefund,
@@ -154,7 +155,7 @@ export function normalizeRecurEvent(event: unknown): PaymentEvent {
   if (type === "invoice.paid") {
     const details = invoiceDetails(data);
     if (!details.subscriptionId) return ignored(); // a one-off invoice: nothing to extend
-    return { ...base, kind: "invoice.paid", subscriptionId: details.subscriptionId, ourCheckoutId: details.ourCheckoutId, periodEnd: details.periodEnd };
+    return { ...base, kind: "invoice.paid", subscriptionId: details.subscriptionId, ourCheckoutId: details.ourCheckoutId, periodEnd: details.periodEnd, ...invoicePayment(data) };
   }
 
   // invoice.payment_failed carries no subscription state; subscription.past_due (sent with it)
