@@ -5,6 +5,14 @@
  * success_url, `creem-signature` webhooks with Creem's retry schedule, and a hosted page that
  * can be framed and then talks Creem's embed protocol.
  *
+ * Money events (docs.creem.io webhook reference; creem@1.13.0 RefundEntity, DisputeEntity,
+ * TransactionEntity, WebhookSubscriptionEntity): every payment is a transaction (tran_…) —
+ * the checkout's and each renewal's; refund.created carries THIS refund (`refund_amount`, its
+ * own ref_… id) and the transaction with its running `refunded_amount` (several partial refunds
+ * each get their own event); dispute.created opens a dispute — Creem has no dispute outcome
+ * event, so none is sent; a failed renewal sends subscription.past_due, the end of retries
+ * subscription.unpaid; every object carries `mode: "test"`.
+ *
  * Contracts: docs/providers.md § Creem (and seed 000). Every response is shaped so the SDK's
  * zod schemas accept it (it validates responses), with `mode: "test"`. Where Creem's exact
  * wording or behaviour was not confirmed, the code says "unconfirmed" next to the choice.
@@ -214,6 +222,11 @@ interface CreemEvent {
   eventType: string;
   created_at: number;
   object: Dict;
+}
+
+interface PaidOverride {
+  amount: number;
+  currency?: string;
 }
 
 interface PayerDetails {
@@ -503,13 +516,19 @@ class CreemSandbox implements ProviderInstance {
       subscription: t.subscriptionId,
       customer: t.customerId,
       description: t.description,
-      period_start: t.periodStartMs,
-      period_end: t.periodEndMs,
+      // TransactionEntity.period_start/period_end are optional numbers: left out for a one-time payment.
+      ...(t.periodStartMs !== null ? { period_start: t.periodStartMs } : {}),
+      ...(t.periodEndMs !== null ? { period_end: t.periodEndMs } : {}),
       created_at: t.createdMs,
     };
   }
 
-  private subscriptionJson(id: string, depth: "full" | "ids" = "full"): Dict {
+  /**
+   * `withTransaction`: the webhook form (creem@1.13.0 WebhookSubscriptionEntity), which carries
+   * the last paid transaction itself (`last_transaction`, a TransactionEntity) beside its id.
+   * API reads leave it out (optional there too).
+   */
+  private subscriptionJson(id: string, depth: "full" | "ids" = "full", withTransaction = false): Dict {
     const s = this.subscriptions.get(id)!;
     const running = s.status === "active" || s.status === "trialing";
     return {
@@ -533,6 +552,7 @@ class CreemSandbox implements ProviderInstance {
       collection_method: "charge_automatically",
       status: s.status,
       ...(s.lastTransactionId ? { last_transaction_id: s.lastTransactionId } : {}),
+      ...(withTransaction && s.lastTransactionId && this.transactions.has(s.lastTransactionId) ? { last_transaction: this.transactionJson(s.lastTransactionId) } : {}),
       ...(s.lastTransactionMs !== null ? { last_transaction_date: iso(s.lastTransactionMs) } : {}),
       ...(running ? { next_transaction_date: iso(s.periodEndMs) } : {}),
       current_period_start_date: iso(s.periodStartMs),
@@ -860,19 +880,21 @@ class CreemSandbox implements ProviderInstance {
     return { subtotal, discount, tax, dueToday: this.trialDays(c) > 0 ? 0 : recurring, recurring };
   }
 
-  private pay(c: CheckoutRecord, details: PayerDetails): { outcome: CardOutcome; redirectUrl?: string | null } {
+  /** `paid` (control API only, money-policy tests): the order reports this amount/currency as paid instead of the priced total. */
+  private pay(c: CheckoutRecord, details: PayerDetails, paid?: PaidOverride): { outcome: CardOutcome; redirectUrl?: string | null } {
     const totals = this.totals(c);
     const outcome = cardOutcome(details.card.number, totals.dueToday > 0);
     if (outcome.kind !== "succeeded") return { outcome };
-    return { outcome, redirectUrl: this.complete(c, details, totals) };
+    return { outcome, redirectUrl: this.complete(c, details, totals, paid) };
   }
 
-  private complete(c: CheckoutRecord, details: PayerDetails, totals: ReturnType<CreemSandbox["totals"]>): string | null {
+  private complete(c: CheckoutRecord, details: PayerDetails, totals: ReturnType<CreemSandbox["totals"]>, paid?: PaidOverride): string | null {
     const product = this.products.get(c.productId)!.catalog;
     const recurring = product.billing.type === "recurring";
     const customer = this.customerFor(c, details);
     const now = this.now();
-    const currency = product.currency.toUpperCase();
+    const currency = (paid?.currency ?? product.currency).toUpperCase();
+    const charged = paid?.amount ?? totals.dueToday;
     const orderId = newId("ord", 22);
     const transactionId = newId("tran", 22);
 
@@ -909,8 +931,8 @@ class CreemSandbox implements ProviderInstance {
       subscriptionId: subscription?.id ?? null,
       customerId: customer.id,
       checkoutId: c.id,
-      amount: totals.dueToday - totals.tax,
-      amountPaid: totals.dueToday,
+      amount: charged - totals.tax,
+      amountPaid: charged,
       taxAmount: totals.tax,
       currency,
       type: recurring ? "invoice" : "payment",
@@ -932,7 +954,7 @@ class CreemSandbox implements ProviderInstance {
       discountAmount: totals.discount,
       taxAmount: totals.tax,
       amountDue: totals.dueToday,
-      amountPaid: totals.dueToday,
+      amountPaid: charged,
       currency,
       type: recurring ? "recurring" : "onetime",
       createdAt: iso(now),
@@ -947,7 +969,7 @@ class CreemSandbox implements ProviderInstance {
     this.emit("checkout.completed", this.checkoutJson(c));
     if (subscription) {
       this.emit(subscription.status === "trialing" ? "subscription.trialing" : "subscription.active", this.subscriptionJson(subscription.id));
-      if (totals.dueToday > 0) this.emit("subscription.paid", this.subscriptionJson(subscription.id));
+      if (charged > 0) this.emit("subscription.paid", this.subscriptionJson(subscription.id, "full", true));
     }
     return this.redirectUrl(c);
   }
@@ -1054,7 +1076,7 @@ class CreemSandbox implements ProviderInstance {
       periodEndMs: s.periodEndMs,
       createdMs: this.now(),
     });
-    this.emit("subscription.paid", this.subscriptionJson(s.id));
+    this.emit("subscription.paid", this.subscriptionJson(s.id, "full", true));
   }
 
   // ── refunds and disputes ──
@@ -1390,7 +1412,14 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
       name: typeof body.name === "string" ? body.name : null,
       card: { number, last4: number.slice(-4), brand: brandOf(number), expMonth: 12, expYear: year },
     };
-    const result = this.pay(c, details);
+    let paid: PaidOverride | undefined;
+    if (body.amount !== undefined || body.currency !== undefined) {
+      const amount = Number(body.amount);
+      if (!Number.isSafeInteger(amount) || amount < 0) return { status: 400, body: { error: "amount must be a non-negative integer (minor units)" } };
+      if (body.currency !== undefined && (typeof body.currency !== "string" || !/^[A-Za-z]{3}$/.test(body.currency))) return { status: 400, body: { error: "currency must be an ISO 4217 code" } };
+      paid = { amount, ...(typeof body.currency === "string" ? { currency: body.currency } : {}) };
+    }
+    const result = this.pay(c, details, paid);
     if (result.outcome.kind === "declined") {
       return { status: 402, body: { outcome: "declined", error: { code: result.outcome.code, message: result.outcome.message }, checkout: this.checkoutJson(c) } };
     }

@@ -5,6 +5,15 @@
  * answer (errors too), Merchant-of-Record vs Direct/PSP line-item rules, tax computed from
  * `buyer_country`, a hosted cashier page, and signed webhooks.
  *
+ * Money events: the docs name them (payment.refunded, refund.succeeded, invoice.paid,
+ * invoice.payment_failed, dispute.created / dispute.updated / dispute.closed) and the envelope
+ * (`livemode`), not their payloads — every payload field below beyond the documented
+ * payment.succeeded example is unconfirmed. A refund sends refund.succeeded (this refund, its
+ * own re_… id) and payment.refunded (the payment's running `amount_refunded`); a dispute opens
+ * with dispute.created and closes with dispute.closed (`status` won / lost); a failed renewal
+ * turns the subscription past_due (subscription.updated + invoice.payment_failed), the end of
+ * retries unpaid (subscription.updated).
+ *
  * Contracts: docs/providers.md § FastStar. Everything the docs do not show is marked
  * "unconfirmed" next to the choice; the sandbox-only conventions are gathered in SANDBOX RULES
  * below.
@@ -174,7 +183,7 @@ interface Payment {
 }
 interface Subscription {
   subscription_id: string;
-  status: "trialing" | "active" | "past_due" | "canceled";
+  status: "trialing" | "active" | "past_due" | "unpaid" | "canceled";
   price_id: string | null;
   product_id: string | null;
   quantity: number;
@@ -191,6 +200,18 @@ interface Subscription {
   client_reference_id: string | null;
   customer_email: string | null;
   created_at: number;
+}
+/** A dispute on a payment (the docs list dispute.created / dispute.updated / dispute.closed, without payloads). */
+interface DisputeRecord {
+  dispute_id: string;
+  payment_id: string;
+  status: "needs_response" | "won" | "lost";
+  reason: string;
+}
+/** payDifferentAmount (control API only): the payment reports this as paid instead of the session's total. */
+interface PaidOverride {
+  amount: number;
+  currency?: string;
 }
 interface FaststarEvent {
   id: string;
@@ -266,6 +287,7 @@ class FaststarSandbox implements ProviderInstance {
   private sessions = new Map<string, Session>();
   private payments = new Map<string, Payment>();
   private subscriptions = new Map<string, Subscription>();
+  private disputes = new Map<string, DisputeRecord>();
   private events: FaststarEvent[] = [];
   private idempotency = new Map<string, IdempotencyEntry>();
 
@@ -315,6 +337,7 @@ class FaststarSandbox implements ProviderInstance {
     this.sessions.clear();
     this.payments.clear();
     this.subscriptions.clear();
+    this.disputes.clear();
     this.events = [];
     this.idempotency.clear();
     this.seedCatalog();
@@ -685,7 +708,7 @@ class FaststarSandbox implements ProviderInstance {
   }
 
   /** Pays an open session with `card`; returns the redirect URL, or the decline. */
-  private pay(s: Session, email: string, card: ParsedCard): { outcome: CardOutcome; redirectUrl?: string } {
+  private pay(s: Session, email: string, card: ParsedCard, paid?: PaidOverride): { outcome: CardOutcome; redirectUrl?: string } {
     const charged = this.chargedNow(s);
     const outcome = cardOutcome(card.number, charged > 0);
     const refs = { checkout_session_id: s.id, client_reference_id: s.client_reference_id, mode: s.mode, customer_email: email };
@@ -704,10 +727,10 @@ class FaststarSandbox implements ProviderInstance {
       this.emit("payment.failed", { ...this.paymentData(failed), failure_code: outcome.code, failure_message: outcome.message });
       return { outcome };
     }
-    return { outcome, redirectUrl: this.complete(s, email, card) };
+    return { outcome, redirectUrl: this.complete(s, email, card, paid) };
   }
 
-  private complete(s: Session, email: string, card: ParsedCard): string {
+  private complete(s: Session, email: string, card: ParsedCard, paid?: PaidOverride): string {
     const now = this.now();
     let sub: Subscription | null = null;
     let invoiceId: string | null = null;
@@ -743,10 +766,10 @@ class FaststarSandbox implements ProviderInstance {
     // amount 0 — the one fulfillment signal FastStar documents (unconfirmed for amount 0).
     const payment = this.makePayment({
       status: "succeeded",
-      amount: s.amount_total,
+      amount: paid?.amount ?? s.amount_total,
       amount_subtotal: s.amount_subtotal,
       amount_tax: s.amount_tax,
-      currency: s.currency ?? "USD",
+      currency: (paid?.currency ?? s.currency ?? "USD").toUpperCase(),
       checkout_session_id: s.id,
       client_reference_id: s.client_reference_id,
       subscription_id: sub?.subscription_id ?? null,
@@ -763,7 +786,7 @@ class FaststarSandbox implements ProviderInstance {
     this.emit("payment.succeeded", this.paymentData(payment));
     if (sub) {
       this.emit("subscription.created", this.subscriptionData(sub));
-      this.emit("invoice.paid", this.invoiceData(invoiceId!, sub, s.amount_total, "subscription_create"));
+      this.emit("invoice.paid", this.invoiceData(invoiceId!, sub, payment.amount, "subscription_create", payment));
     }
     this.ctx.log(`[faststar] ${s.id} completed (${s.mode}, ${s.amount_total} ${s.currency ?? ""})`);
     return this.redirectTarget(s);
@@ -776,13 +799,20 @@ class FaststarSandbox implements ProviderInstance {
     return url.toString();
   }
 
-  private invoiceData(invoiceId: string, sub: Subscription, amount: number, reason: "subscription_create" | "subscription_cycle"): Dict {
+  /**
+   * invoice.* data (unconfirmed beyond the event names): the invoice, its subscription, and —
+   * once paid — its payment's id (the id that payment's refunds and disputes carry).
+   */
+  private invoiceData(invoiceId: string, sub: Subscription, amount: number, reason: "subscription_create" | "subscription_cycle", payment?: Payment): Dict {
     return {
       invoice_id: invoiceId,
       subscription_id: sub.subscription_id,
+      ...(payment ? { payment_id: payment.payment_id } : {}),
       status: "paid",
       amount,
-      currency: sub.currency,
+      amount_due: amount,
+      amount_paid: payment ? payment.amount : 0,
+      currency: payment?.currency ?? sub.currency,
       period_start: iso(sub.current_period_start),
       period_end: iso(sub.current_period_end),
       billing_reason: reason,
@@ -806,14 +836,14 @@ class FaststarSandbox implements ProviderInstance {
       sub.status = "past_due";
       const failed = this.makePayment({ status: "failed", amount: sub.unit_amount, amount_subtotal: sub.unit_amount, amount_tax: 0, currency: sub.currency, subscription_id: sub.subscription_id, invoice_id: invoiceId, ...refs });
       this.emit("subscription.updated", this.subscriptionData(sub));
-      this.emit("invoice.payment_failed", { ...this.invoiceData(invoiceId, sub, sub.unit_amount, "subscription_cycle"), status: "open" });
+      this.emit("invoice.payment_failed", { ...this.invoiceData(invoiceId, sub, sub.unit_amount, "subscription_cycle"), status: "open", amount_paid: 0 });
       this.emit("payment.failed", { ...this.paymentData(failed), failure_code: "card_declined", failure_message: "Your card was declined." });
       return;
     }
     sub.status = "active";
     const paid = this.makePayment({ status: "succeeded", amount: sub.unit_amount, amount_subtotal: sub.unit_amount, amount_tax: 0, currency: sub.currency, subscription_id: sub.subscription_id, invoice_id: invoiceId, ...refs });
     this.emit("subscription.updated", this.subscriptionData(sub));
-    this.emit("invoice.paid", this.invoiceData(invoiceId, sub, sub.unit_amount, "subscription_cycle"));
+    this.emit("invoice.paid", this.invoiceData(invoiceId, sub, sub.unit_amount, "subscription_cycle", paid));
     this.emit("payment.succeeded", this.paymentData(paid));
   }
 
@@ -827,7 +857,8 @@ class FaststarSandbox implements ProviderInstance {
     const now = this.now();
     for (const s of this.sessions.values()) if (s.status === "open" && s.expires_at <= now) this.expire(s);
     for (const sub of this.subscriptions.values()) {
-      for (let guard = 0; guard < 500 && sub.status !== "canceled" && sub.current_period_end <= now; guard++) {
+      // An unpaid subscription is no longer billed: FastStar stopped retrying.
+      for (let guard = 0; guard < 500 && sub.status !== "canceled" && sub.status !== "unpaid" && sub.current_period_end <= now; guard++) {
         if (sub.cancel_at_period_end) {
           this.cancelSubscription(sub, sub.current_period_end);
           break;
@@ -837,10 +868,37 @@ class FaststarSandbox implements ProviderInstance {
     }
   }
 
+  /** dispute.* data (unconfirmed: the docs give no payload): Stripe's status words, won / lost once closed. */
+  private disputeData(d: DisputeRecord, p: Payment): Dict {
+    return {
+      dispute_id: d.dispute_id,
+      payment_id: p.payment_id,
+      amount: p.amount,
+      currency: p.currency,
+      status: d.status,
+      reason: d.reason,
+      checkout_session_id: p.checkout_session_id,
+      client_reference_id: p.client_reference_id,
+      subscription_id: p.subscription_id,
+      invoice_id: p.invoice_id,
+    };
+  }
+
   private refund(p: Payment, amount: number): void {
     p.amount_refunded += amount;
     p.status = p.amount_refunded >= p.amount ? "refunded" : "partially_refunded";
-    this.emit("refund.succeeded", { refund_id: newId("re", 24), payment_id: p.payment_id, amount, currency: p.currency, status: "succeeded" });
+    // Unconfirmed payload: this refund (its own id and amount) and the payment's references.
+    this.emit("refund.succeeded", {
+      refund_id: newId("re", 24),
+      payment_id: p.payment_id,
+      amount,
+      currency: p.currency,
+      status: "succeeded",
+      checkout_session_id: p.checkout_session_id,
+      client_reference_id: p.client_reference_id,
+      subscription_id: p.subscription_id,
+      invoice_id: p.invoice_id,
+    });
     this.emit("payment.refunded", { ...this.paymentData(p), refunded: p.status === "refunded" });
   }
 
@@ -1061,17 +1119,21 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
         return { body: { payment: this.paymentData(p) } };
       }
       if (method === "POST" && c === "dispute") {
-        this.emit("dispute.created", {
-          dispute_id: newId("dp", 24),
-          payment_id: p.payment_id,
-          amount: p.amount,
-          currency: p.currency,
-          status: "needs_response",
-          reason: typeof body.reason === "string" ? body.reason : "fraudulent",
-          checkout_session_id: p.checkout_session_id,
-          client_reference_id: p.client_reference_id,
-        });
-        return { body: { payment: this.paymentData(p) } };
+        // outcome "open" (default) opens one; "won" / "lost" closes the payment's open dispute.
+        const outcome = body.outcome ?? "open";
+        if (outcome !== "open" && outcome !== "won" && outcome !== "lost") return { status: 400, body: { error: 'outcome must be "open", "won" or "lost"' } };
+        const open = [...this.disputes.values()].find((d) => d.payment_id === p.payment_id && d.status === "needs_response");
+        if (outcome === "open") {
+          if (open) return { status: 409, body: { error: `payment ${p.payment_id} already has an open dispute ${open.dispute_id}` } };
+          const dispute: DisputeRecord = { dispute_id: newId("dp", 24), payment_id: p.payment_id, status: "needs_response", reason: typeof body.reason === "string" ? body.reason : "fraudulent" };
+          this.disputes.set(dispute.dispute_id, dispute);
+          this.emit("dispute.created", this.disputeData(dispute, p));
+          return { body: { payment: this.paymentData(p), dispute: this.disputeData(dispute, p) } };
+        }
+        if (!open) return { status: 409, body: { error: `payment ${p.payment_id} has no open dispute` } };
+        open.status = outcome;
+        this.emit("dispute.closed", this.disputeData(open, p));
+        return { body: { payment: this.paymentData(p), dispute: this.disputeData(open, p) } };
       }
     }
     if (method === "GET" && a === "events" && !b) return { body: { events: structuredClone(this.events) } };
@@ -1084,7 +1146,14 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
     const year = new Date(this.ctx.clock.now()).getUTCFullYear() + 3;
     const email = s.customer_email ?? (typeof body.email === "string" ? body.email : "sandbox@example.com");
     const card: ParsedCard = { number, last4: number.slice(-4), brand: brandOf(number), expMonth: 12, expYear: year };
-    const result = this.pay(s, email, card);
+    let paid: PaidOverride | undefined;
+    if (body.amount !== undefined || body.currency !== undefined) {
+      const amount = Number(body.amount);
+      if (!Number.isSafeInteger(amount) || amount < 0) return { status: 400, body: { error: "amount must be a non-negative integer (minor units)" } };
+      if (body.currency !== undefined && (typeof body.currency !== "string" || !/^[A-Za-z]{3}$/.test(body.currency))) return { status: 400, body: { error: "currency must be an ISO 4217 code" } };
+      paid = { amount, ...(typeof body.currency === "string" ? { currency: body.currency } : {}) };
+    }
+    const result = this.pay(s, email, card, paid);
     if (result.outcome.kind === "declined") {
       return { status: 402, body: { outcome: "declined", error: { code: result.outcome.code, message: result.outcome.message }, session: this.publicSession(s) } };
     }
@@ -1105,6 +1174,11 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
         sub.current_period_end = this.now();
         this.renew(sub);
         break;
+      case "unpaid":
+        // Renewal retries are over (unconfirmed word: FastStar documents no status list; Stripe's `unpaid`).
+        sub.status = "unpaid";
+        this.emit("subscription.updated", this.subscriptionData(sub));
+        break;
       case "cancel_at_period_end":
         sub.cancel_at_period_end = true;
         this.emit("subscription.updated", this.subscriptionData(sub));
@@ -1113,7 +1187,7 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
         this.cancelSubscription(sub, this.now());
         break;
       default:
-        return { status: 400, body: { error: 'action must be "renew", "payment_failed", "end_trial", "cancel_at_period_end" or "cancel"' } };
+        return { status: 400, body: { error: 'action must be "renew", "payment_failed", "unpaid", "end_trial", "cancel_at_period_end" or "cancel"' } };
     }
     return { body: { subscription: this.subscriptionData(sub) } };
   }

@@ -89,7 +89,7 @@ describe("creem through the sandbox: create → pay → signed webhook → handl
     expect(await db.order.count({ where: { checkoutId: a.id } })).toBe(1);
     const order = await db.order.findUniqueOrThrow({ where: { checkoutId: a.id } });
     expect(order).toMatchObject({ provider: "creem", amountTotal: 3000, currency: "usd" });
-    expect(order.providerPaymentId).toMatch(/^ord_/);
+    expect(order.providerPaymentId).toMatch(/^tran_/); // the transaction: what its refunds and disputes name
     expect((await syncCheckout(a.id, { userId: user.id })).status).toBe("complete");
     expect(await creditsBalance(user.id)).toBe(300);
   });

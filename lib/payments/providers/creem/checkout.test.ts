@@ -193,9 +193,9 @@ describe("creem adapter over HTTP (official SDK → the local payments sandbox)"
     expect(paid.status).toBe(200);
     const state = await creemProvider.getCheckout(created.providerSessionId);
     expect(state.status).toBe("paid");
-    expect(state.paymentId).toMatch(/^ord_/);
+    expect(state.paymentId).toMatch(/^tran_/); // the order's transaction: what its refunds and disputes name
     expect(state.customerId).toMatch(/^cust_/);
-    expect(state.amounts).toEqual({ subtotal: 3000, tax: 0, total: 2400, currency: "usd" }); // 20 % off
+    expect(state.amounts).toEqual({ subtotal: 3000, tax: 0, total: 2400, currency: "usd", taxInclusive: false }); // 20 % off; the product is tax_mode exclusive
     expect(state.subscription).toBeNull();
 
     // The redirect the browser gets is signed with our API key and verifies; our id stays first,

@@ -3,6 +3,7 @@ import type {
   CheckoutMode,
   CheckoutState,
   CheckoutStateStatus,
+  InvoiceSnapshot,
   PaymentSnapshot,
   SubscriptionSnapshot,
   SubscriptionStatus,
@@ -103,20 +104,43 @@ export const CHECKOUT_STATUS: Record<string, CheckoutStateStatus> = {
   expired: "expired",
 };
 
-/** The order's amounts; before there is an order, the product price × units. */
+/**
+ * `product.tax_mode` (creem@1.13.0 ProductEntity.taxMode / TaxMode: "inclusive" = the tax is
+ * included in the price, "exclusive" = added on top; the docs' checkout.completed sample shows
+ * `"tax_mode": "exclusive"`). Null when the product is only an id.
+ */
+export function taxInclusiveOf(product: unknown): boolean | null {
+  const mode = isObject(product) ? str(field(product, "tax_mode")) : null;
+  return mode === "inclusive" ? true : mode === "exclusive" ? false : null;
+}
+
+/**
+ * The order's amounts (creem@1.13.0 OrderEntity): `amount_paid` is what the buyer paid — after
+ * any discount (`discount_amount`), with the tax (`tax_amount`) as the product's tax_mode has
+ * it — so it is the total; `sub_total` the price before them. The docs' sample order carries
+ * only `amount` ("the total amount of the order"), the last fallback. Amounts stay in the
+ * order's `currency` (the product's, ours): `fx_amount`/`fx_currency` are the buyer's foreign
+ * currency, not a conversion into ours, so `converted` is never set. Before there is an
+ * order: the product price × units.
+ */
 export function checkoutAmounts(checkout: Json): Amounts {
   const order = field(checkout, "order");
+  const taxInclusive = taxInclusiveOf(field(checkout, "product"));
   if (isObject(order)) {
-    const subtotal = num(field(order, "sub_total")) ?? num(order.amount);
+    const amount = num(order.amount);
+    const subtotal = num(field(order, "sub_total")) ?? amount;
     const tax = num(field(order, "tax_amount"));
-    const total = num(field(order, "amount_paid")) ?? num(field(order, "amount_due")) ?? (subtotal !== null ? subtotal + (tax ?? 0) - (num(field(order, "discount_amount")) ?? 0) : null);
-    return { subtotal, tax, total, currency: lower(order.currency) };
+    const discount = num(field(order, "discount_amount"));
+    const computed =
+      subtotal !== null && (tax !== null || discount !== null) ? subtotal - (discount ?? 0) + (taxInclusive === true ? 0 : (tax ?? 0)) : null;
+    const total = num(field(order, "amount_paid")) ?? num(field(order, "amount_due")) ?? computed ?? amount;
+    return { subtotal, tax, total, currency: lower(order.currency), taxInclusive };
   }
   const product = field(checkout, "product");
   const units = num(checkout.units) ?? 1;
   const unit = num(field(checkout, "custom_price")) ?? (isObject(product) ? num(product.price) : null);
   const subtotal = unit !== null ? unit * units : null;
-  return { subtotal, tax: null, total: subtotal, currency: isObject(product) ? lower(product.currency) : null };
+  return { subtotal, tax: null, total: subtotal, currency: isObject(product) ? lower(product.currency) : null, taxInclusive };
 }
 
 export function checkoutMode(checkout: Json): CheckoutMode | null {
@@ -144,7 +168,7 @@ export function checkoutStateFromCheckout(checkout: Json): CheckoutState {
     ourCheckoutId: ourCheckoutIdOf(checkout),
     status,
     mode: checkoutMode(checkout),
-    paymentId: isObject(order) ? str(order.id) : null,
+    paymentId: checkoutPaymentId(checkout),
     customerId: idOf(field(checkout, "customer")) ?? (isObject(order) ? str(order.customer) : null),
     subscriptionId: idOf(subscription),
     subscription: isObject(subscription) ? subscriptionSnapshot(subscription) : null,
@@ -154,10 +178,38 @@ export function checkoutStateFromCheckout(checkout: Json): CheckoutState {
   };
 }
 
-/** refund.created / dispute.created: the payment is the Creem order of the transaction. */
+/**
+ * The payment id this adapter reports everywhere is Creem's TRANSACTION id (tran_…): one per
+ * payment — the checkout's first one and each renewal — and the id a refund or dispute names.
+ * Sources (creem@1.13.0): RefundEntity.transaction and DisputeEntity.transaction are required
+ * (their `order` is optional), a refund is created by `transactionId` (CreateRefundRequestEntity),
+ * and the docs' samples tie them together: subscription.paid's `last_transaction_id`
+ * tran_5yMaWzAl3jxuGJMCOrYWwk is the refund.created sample's `transaction.id`, and the
+ * dispute.created sample names only its transaction. An order id would lump every renewal of a
+ * subscription into its first order (a renewal's transaction carries the subscription's order).
+ */
+export function transactionIdOf(object: Json): string | null {
+  return idOf(field(object, "transaction"));
+}
+
+/**
+ * A checkout's payment: its order's `transaction` (OrderEntity.transaction), else — a
+ * subscription checkout — the subscription's `last_transaction_id`, else the order id (an order
+ * without its transaction id: refunds then match by our checkout id on the refund).
+ */
+export function checkoutPaymentId(checkout: Json): string | null {
+  const order = field(checkout, "order");
+  const subscription = field(checkout, "subscription");
+  return (
+    (isObject(order) ? str(order.transaction) : null) ??
+    (isObject(subscription) ? (str(field(subscription, "last_transaction_id")) ?? idOf(field(subscription, "last_transaction"))) : null) ??
+    (isObject(order) ? str(order.id) : null)
+  );
+}
+
+/** refund.created / dispute.created: the transaction, else (no transaction at all) the order. */
 function paymentIdOf(object: Json): string | null {
-  const transaction = field(object, "transaction");
-  return idOf(field(object, "order")) ?? (isObject(transaction) ? str(transaction.order) : null) ?? idOf(transaction);
+  return transactionIdOf(object) ?? idOf(field(object, "order"));
 }
 
 /** Our checkout id on a refund/dispute object: its embedded checkout (request_id / metadata). */
@@ -169,13 +221,13 @@ export function ourCheckoutIdOfPayment(object: Json): string | null {
 }
 
 /**
- * refund.created: THIS refund (`refund_amount`, by its id) and, when the embedded transaction
- * has it, the transaction's running total (`refunded_amount`). A single refund's amount is
- * never read as a running total (two 50 % refunds must add up).
+ * refund.created (creem@1.13.0 RefundEntity): THIS refund — `refund_amount` by its `id` — and,
+ * only when the embedded transaction has it, the transaction's running total
+ * (`refunded_amount`). A single refund's amount is never read as a running total (two 50 %
+ * refunds must add up). Never null: a refund naming no payment still reaches billing (it
+ * matches by our checkout id, or fails for retry), it is never dropped. `id` is "" then.
  */
-export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
-  const id = paymentIdOf(refund);
-  if (!id) return null;
+export function paymentFromRefund(refund: Json): PaymentSnapshot {
   const transaction = field(refund, "transaction");
   const tx = isObject(transaction) ? transaction : {};
   const amount = num(field(tx, "amount_paid")) ?? num(tx.amount);
@@ -184,7 +236,7 @@ export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
   const refundAmount = num(field(refund, "refund_amount"));
   const currency = lower(field(refund, "refund_currency")) ?? lower(tx.currency);
   return {
-    id,
+    id: paymentIdOf(refund) ?? "",
     amount,
     ...(running !== null ? { amountRefunded: running } : {}),
     currency,
@@ -193,28 +245,74 @@ export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
   };
 }
 
-/** The transaction a subscription.paid reports: the payment its refunds and disputes will name (its order). */
-export function paidTransaction(subscription: Json): { paymentId: string | null; invoiceId: string | null; amount: number | null; currency: string | null; periodEnd: Date | null } {
+/**
+ * The transaction a subscription.paid reports (WebhookSubscriptionEntity `last_transaction`,
+ * a TransactionEntity, and `last_transaction_id`): the invoice and the payment its refunds and
+ * disputes will name — both its transaction id. The docs' sample carries only
+ * `last_transaction_id`: then the amounts are null (Creem's payload has none elsewhere; the
+ * product's price is a list price, not what was paid). A TransactionEntity has no amount-due
+ * field — subscription.paid reports a paid transaction — so `amountDue` is null.
+ */
+export function paidTransaction(subscription: Json): { id: string | null; amount: number | null; currency: string | null; periodEnd: Date | null; firstPayment: boolean } {
   const transaction = field(subscription, "last_transaction");
   const tx = isObject(transaction) ? transaction : {};
-  const invoiceId = str(tx.id) ?? str(field(subscription, "last_transaction_id"));
   return {
-    paymentId: str(tx.order) ?? invoiceId,
-    invoiceId,
+    id: str(tx.id) ?? str(field(subscription, "last_transaction_id")),
     amount: num(field(tx, "amount_paid")) ?? num(tx.amount),
     currency: lower(tx.currency),
     periodEnd: toDate(field(tx, "period_end")),
+    firstPayment: isFirstPaidPeriod(subscription),
   };
 }
 
-/** Creem's `mode` on its objects: prod = live; test and sandbox = test. */
+/** How far the first paid period's start may lie from the subscription's creation (the checkout's payment settling). */
+const FIRST_PERIOD_TOLERANCE_MS = 60 * 60 * 1000;
+
+/**
+ * Whether a subscription.paid pays the subscription's FIRST period — the checkout's own
+ * payment. Creem has no flag for it; its fields say it: the paid period
+ * (`current_period_start_date`) starts when the subscription was created (`created_at`, both
+ * required/optional fields of WebhookSubscriptionEntity). A renewal's period starts a billing
+ * interval later, and a trial's first paid period at the trial's end. Without both dates
+ * (the docs' sample has no created_at): false, and billing recognises the first payment by its
+ * transaction id, the one the checkout.completed order names.
+ */
+export function isFirstPaidPeriod(subscription: Json): boolean {
+  const start = toDate(field(subscription, "current_period_start_date"));
+  const created = toDate(field(subscription, "created_at"));
+  return start !== null && created !== null && Math.abs(start.getTime() - created.getTime()) <= FIRST_PERIOD_TOLERANCE_MS;
+}
+
+/**
+ * For a refund or dispute of a subscription's payment: its transaction as the invoice billing
+ * recorded it by (for Creem, subscription.paid's invoice id is the transaction id), so a renewal
+ * is found by either key. Null for a one-time payment (TransactionEntity.type "payment").
+ */
+export function invoiceRefOf(object: Json): InvoiceSnapshot | null {
+  const transaction = field(object, "transaction");
+  const id = idOf(transaction);
+  if (!id) return null;
+  const type = isObject(transaction) ? str(transaction.type) : null;
+  const subscription = field(object, "subscription") ?? (isObject(transaction) ? transaction.subscription : null);
+  if (type === "payment" || (type !== "invoice" && !subscription)) return null;
+  return { id, firstPayment: false, amountDue: null, amountPaid: null, currency: isObject(transaction) ? lower(transaction.currency) : null };
+}
+
+/**
+ * Creem's `mode` on its objects (creem@1.13.0 EnvironmentMode: "test" | "prod" | "sandbox"):
+ * prod = live; test and sandbox = test; anything else (the docs' old "local") says nothing.
+ * The envelope has no mode, so the event object's own is read, else an embedded object's.
+ */
 export function livemodeOf(object: Json): boolean | null {
-  const mode = str(object.mode);
+  const candidates = [object.mode, ...["transaction", "last_transaction", "order", "product", "customer"].map((name) => {
+    const nested = field(object, name);
+    return isObject(nested) ? nested.mode : undefined;
+  })];
+  const mode = candidates.map(str).find((value) => value !== null) ?? null;
   return mode === "prod" ? true : mode === "test" || mode === "sandbox" ? false : null;
 }
 
-export function paymentFromDispute(dispute: Json): PaymentSnapshot | null {
-  const id = paymentIdOf(dispute);
-  if (!id) return null;
-  return { id, amount: num(dispute.amount), currency: lower(dispute.currency), disputeId: str(dispute.id) };
+/** dispute.created (creem@1.13.0 DisputeEntity: id, amount, currency, transaction). Never null (see paymentFromRefund). */
+export function paymentFromDispute(dispute: Json): PaymentSnapshot {
+  return { id: paymentIdOf(dispute) ?? "", amount: num(dispute.amount), currency: lower(dispute.currency), disputeId: str(dispute.id) };
 }

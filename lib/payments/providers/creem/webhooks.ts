@@ -7,8 +7,10 @@ import {
   checkoutStateFromCheckout,
   field,
   idOf,
+  invoiceRefOf,
   isObject,
   livemodeOf,
+  metadataValue,
   ourCheckoutIdOfPayment,
   paidTransaction,
   paymentFromDispute,
@@ -110,14 +112,14 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
   const ignored = (): PaymentEvent => ({ ...base, kind: "ignored" });
 
   if (base.type === "checkout.completed") {
+    // Never dropped for want of an id: billing matches it by our id or the session's, or says why not.
     const state = checkoutStateFromCheckout(object);
-    if (!state.providerSessionId) return ignored();
     const kind: PaymentEventKind = state.status === "processing" ? "checkout.processing" : "checkout.completed";
     return {
       ...base,
       kind,
       ourCheckoutId: state.ourCheckoutId,
-      providerSessionId: state.providerSessionId,
+      providerSessionId: state.providerSessionId || null,
       customerId: state.customerId,
       amounts: state.amounts,
       subscriptionId: state.subscriptionId,
@@ -125,25 +127,31 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
       payment: state.paymentId ? { id: state.paymentId, amount: state.amounts.total, currency: state.amounts.currency } : null,
     };
   }
+  if (base.type === "subscription.paid") {
+    // A paid period (docs: "initial payments and renewals"): an invoice whose payment is its
+    // transaction — the id its refunds and disputes name (normalize.ts, transactionIdOf). Which
+    // payment is the first is read off the period's dates (normalize.ts, isFirstPaidPeriod);
+    // billing also recognises it by its transaction id, the one the checkout.completed order
+    // names. The subscription snapshot rides along for billing to upsert.
+    const snapshot = subscriptionSnapshot(object);
+    const subscription = snapshot ? impliedSubscription(base.type, snapshot) : null;
+    const paid = paidTransaction(object);
+    return {
+      ...base,
+      kind: "invoice.paid",
+      ourCheckoutId: subscription?.ourCheckoutId ?? metadataValue(object, "checkout_id"),
+      subscriptionId: subscription?.id ?? str(object.id),
+      subscription,
+      customerId: idOf(field(object, "customer")),
+      periodEnd: paid.periodEnd ?? subscription?.currentPeriodEnd ?? toDate(field(object, "current_period_end_date")),
+      invoice: paid.id ? { id: paid.id, firstPayment: paid.firstPayment, amountDue: null, amountPaid: paid.amount, currency: paid.currency } : null,
+      payment: paid.id ? { id: paid.id, amount: paid.amount, currency: paid.currency } : null,
+    };
+  }
   if (SUBSCRIPTION_EVENTS.has(base.type)) {
     const snapshot = subscriptionSnapshot(object);
     if (!snapshot) return ignored();
     const subscription = impliedSubscription(base.type, snapshot);
-    if (base.type === "subscription.paid") {
-      // A paid period: recorded as a payment (its refunds name its order) that moves the paid period.
-      const paid = paidTransaction(object);
-      return {
-        ...base,
-        kind: "invoice.paid",
-        ourCheckoutId: subscription.ourCheckoutId ?? null,
-        subscriptionId: subscription.id,
-        subscription,
-        customerId: idOf(field(object, "customer")),
-        periodEnd: paid.periodEnd ?? subscription.currentPeriodEnd,
-        invoice: paid.invoiceId ? { id: paid.invoiceId, firstPayment: false, amountDue: null, amountPaid: paid.amount, currency: paid.currency } : null,
-        payment: paid.paymentId ? { id: paid.paymentId, amount: paid.amount, currency: paid.currency } : null,
-      };
-    }
     return {
       ...base,
       kind: subscription.status === "canceled" ? "subscription.deleted" : "subscription.updated",
@@ -154,16 +162,37 @@ export function normalizeCreemEvent(event: unknown): PaymentEvent {
     };
   }
   if (base.type === "refund.created") {
+    // A refund Creem reports as failed or canceled (RefundStatus) moved no money: it is not
+    // counted (the event still goes to billing, with the running total if any). Pending and
+    // requiresAction ones are counted: the merchant's refund stands, and Creem documents no
+    // later refund event that would report them again.
     const payment = paymentFromRefund(object);
-    if (!payment) return ignored();
-    return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOfPayment(object) };
+    const status = str(object.status);
+    const moved = status !== "failed" && status !== "canceled";
+    return {
+      ...base,
+      kind: "payment.refunded",
+      payment: moved ? payment : { ...payment, refunds: [] },
+      invoice: invoiceRefOf(object),
+      subscriptionId: idOf(field(object, "subscription")),
+      ourCheckoutId: ourCheckoutIdOfPayment(object),
+    };
   }
   if (base.type === "dispute.created") {
+    // Creem documents no dispute outcome event (creem@1.13.0 WebhookEventType lists only
+    // dispute.created; docs.creem.io's webhook reference likewise): a dispute stays open until
+    // an operator acts, so nothing here ever produces "dispute.closed".
     const payment = paymentFromDispute(object);
-    if (!payment) return ignored();
-    // Creem documents no dispute outcome event: a dispute stays open until an operator acts.
     const dispute = payment.disputeId ? { id: payment.disputeId, status: "open" as const, amount: payment.amount ?? null, currency: payment.currency ?? null } : null;
-    return { ...base, kind: "dispute.created", payment, dispute, ourCheckoutId: ourCheckoutIdOfPayment(object) };
+    return {
+      ...base,
+      kind: "dispute.created",
+      payment,
+      dispute,
+      invoice: invoiceRefOf(object),
+      subscriptionId: idOf(field(object, "subscription")),
+      ourCheckoutId: ourCheckoutIdOfPayment(object),
+    };
   }
   return ignored();
 }

@@ -148,7 +148,8 @@ describe("faststar through the sandbox: create → pay → signed webhook → gr
     await sandbox.pay(a.sessionId);
     await sandbox.settle();
     const row = await db.checkout.findUniqueOrThrow({ where: { id: a.id } });
-    expect(row).toMatchObject({ status: "complete", amountSubtotal: 3000, amountTax: 240, amountTotal: 3240 });
+    // Our priced amounts stay; FastStar's figures beside them (US sales tax on top: taxInclusive false, so 3240 − 240 = the price).
+    expect(row).toMatchObject({ status: "complete", amountSubtotal: 3000, amountTotal: 3000, providerAmountTax: 240, providerAmountTotal: 3240, providerCurrency: "usd" });
     expect((await db.order.findFirstOrThrow({ where: { checkoutId: a.id } })).amountTotal).toBe(3240);
   });
 
@@ -179,11 +180,13 @@ describe("faststar through the sandbox: create → pay → signed webhook → gr
   });
 
   it("a trial plan starts trialing from the zero-amount payment.succeeded", async () => {
+    // Only this test's deliveries: a reversed delivery elsewhere is answered 5xx (not matched yet) and retried, by design.
+    const from = answered.length;
     const user = await createUser();
     const a = await open(user.id, "pro_monthly");
     await sandbox.pay(a.sessionId);
     await sandbox.settle();
     expect((await getAccess(user.id)).plan).toMatchObject({ key: "pro", status: "trialing" });
-    expect(answered.every((status) => status === 200)).toBe(true);
+    expect(answered.slice(from).every((status) => status === 200)).toBe(true);
   });
 });

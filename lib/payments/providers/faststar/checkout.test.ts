@@ -169,11 +169,12 @@ describe("faststar adapter over HTTP (fetch client → the local payments sandbo
 
   it("reports FastStar's tax: EU VAT included (total = subtotal), US sales tax added", async () => {
     sandbox.configureAdapter();
-    const cases: Array<[string, { subtotal: number; tax: number; total: number }]> = [
-      ["DE", { subtotal: 3000, tax: 479, total: 3000 }], // 19 % inside 30.00
-      ["FR", { subtotal: 3000, tax: 500, total: 3000 }], // 20 % inside
-      ["US", { subtotal: 3000, tax: 240, total: 3240 }], // 8 % on top
-      ["US-CA", { subtotal: 3000, tax: 218, total: 3218 }], // 7.25 % on top
+    // taxInclusive is read off the documented identity: inclusive total = subtotal, exclusive total = subtotal + tax.
+    const cases: Array<[string, { subtotal: number; tax: number; total: number; taxInclusive: boolean }]> = [
+      ["DE", { subtotal: 3000, tax: 479, total: 3000, taxInclusive: true }], // 19 % inside 30.00
+      ["FR", { subtotal: 3000, tax: 500, total: 3000, taxInclusive: true }], // 20 % inside
+      ["US", { subtotal: 3000, tax: 240, total: 3240, taxInclusive: false }], // 8 % on top
+      ["US-CA", { subtotal: 3000, tax: 218, total: 3218, taxInclusive: false }], // 7.25 % on top
     ];
     for (const [country, amounts] of cases) {
       const created = await faststarProvider.createCheckout(request({ buyerCountry: country, idempotencyKey: `tax_${country}` }));

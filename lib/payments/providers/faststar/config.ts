@@ -120,3 +120,15 @@ export function assertFaststarConfigured(env: Env = process.env): void {
   faststarMerchantMode(env);
   faststarApiOverride(env, faststarApiKey(env));
 }
+
+/**
+ * The mode the configured key is in, for billing's livemode check. FastStar documents no key
+ * format (**unconfirmed**): a key that says `…_live_…` is live, one that says `…_test_…` test
+ * (the sandbox's `fs_test_…`), anything else — or no key — null (then nothing is refused).
+ */
+export function faststarDeploymentMode(env: Env = process.env): "live" | "test" | null {
+  const key = value(env, "FASTSTAR_API_KEY") ?? "";
+  if (LIVE_KEY.test(key)) return "live";
+  if (/(^|_)test_/.test(key)) return "test";
+  return null;
+}

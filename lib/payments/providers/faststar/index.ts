@@ -6,6 +6,7 @@ import {
   faststarCapabilities,
   getFaststarCheckout,
 } from "./checkout";
+import { faststarDeploymentMode } from "./config";
 import { normalizeFaststarEvent, verifyFaststarWebhook } from "./webhooks";
 
 /** FastStar Checkout Sessions (hosted cashier), through a small typed fetch client (no npm SDK). */
@@ -17,4 +18,5 @@ export const faststarProvider: PaymentProvider = {
   verifyWebhook: (rawBody, headers) => verifyFaststarWebhook(rawBody, headers),
   normalizeStoredEvent: (raw) => normalizeFaststarEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelFaststarSubscriptionAtPeriodEnd,
+  deploymentMode: () => faststarDeploymentMode(),
 };

@@ -3,7 +3,11 @@ import type {
   CheckoutMode,
   CheckoutState,
   CheckoutStateStatus,
+  DisputeSnapshot,
+  DisputeStatus,
+  InvoiceSnapshot,
   PaymentSnapshot,
+  RefundSnapshot,
   SubscriptionSnapshot,
   SubscriptionStatus,
 } from "@/lib/payments/types";
@@ -44,13 +48,26 @@ export function currencyOf(value: unknown): string | null {
   return c ? c.toLowerCase() : null;
 }
 
+/**
+ * Whether the tax was inside the price. FastStar names no field for it; its docs define it by
+ * the amounts (seed 004 and faststarpay.com/docs/checkout-sessions, "How tax is displayed"):
+ * tax-inclusive regions (EU VAT) have amount_total = amount_subtotal with amount_tax the
+ * included part; tax-exclusive regions (US sales tax) amount_total = amount_subtotal +
+ * amount_tax. So it is read off those figures; without tax, or when they fit neither, null.
+ */
+export function taxInclusiveOf(subtotal: number | null, tax: number | null, total: number | null): boolean | null {
+  if (subtotal === null || tax === null || total === null || tax <= 0) return null;
+  if (total === subtotal) return true;
+  if (total === subtotal + tax) return false;
+  return null;
+}
+
+/** A session (amount_total) or a payment (`amount`, the documented payment.succeeded field). */
 export function amountsOf(object: Json): Amounts {
-  return {
-    subtotal: num(object.amount_subtotal),
-    tax: num(object.amount_tax),
-    total: num(object.amount_total) ?? num(object.amount),
-    currency: currencyOf(object.currency),
-  };
+  const subtotal = num(object.amount_subtotal);
+  const tax = num(object.amount_tax);
+  const total = num(object.amount_total) ?? num(object.amount);
+  return { subtotal, tax, total, currency: currencyOf(object.currency), taxInclusive: taxInclusiveOf(subtotal, tax, total) };
 }
 
 /**
@@ -112,7 +129,8 @@ const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
   trialing: "trialing",
   active: "active",
   past_due: "past_due",
-  unpaid: "past_due",
+  // Retries are over: no access (types.ts; docs/money-policy.md). The word is unconfirmed for FastStar (Stripe's).
+  unpaid: "unpaid",
   canceled: "canceled",
   cancelled: "canceled",
   expired: "expired",
@@ -155,5 +173,48 @@ export function paymentSnapshot(data: Json): PaymentSnapshot | null {
       data.refunded === true ||
       str(data.status) === "refunded" ||
       (amount !== null && amountRefunded !== null && amount > 0 && amountRefunded >= amount),
+  };
+}
+
+/** refund.succeeded data (**unconfirmed** names: `refund_id`, `payment_id`, `amount`, `currency`): this one refund, by its id. */
+export function refundOf(data: Json): RefundSnapshot | null {
+  const id = str(data.refund_id) ?? (str(data.id)?.startsWith("re") ? str(data.id) : null);
+  const amount = num(data.amount);
+  if (!id || amount === null) return null;
+  return { id, amount, currency: currencyOf(data.currency) };
+}
+
+/**
+ * Dispute status words (**unconfirmed**: FastStar lists dispute.created / dispute.updated /
+ * dispute.closed without payloads; these are Stripe's words, whose envelope FastStar copies).
+ * Only "won" and "lost" are outcomes; every other word — and a closed dispute whose outcome is
+ * not readable — stays open: suspended, neither restored nor revoked, until an operator looks.
+ */
+const DISPUTE_OUTCOME: Record<string, DisputeStatus> = { won: "won", lost: "lost" };
+
+export function disputeOf(data: Json): DisputeSnapshot | null {
+  const id = str(data.dispute_id) ?? (str(data.id)?.startsWith("dp") ? str(data.id) : null);
+  if (!id) return null;
+  const word = (str(data.outcome) ?? str(data.status))?.toLowerCase() ?? "";
+  return { id, status: DISPUTE_OUTCOME[word] ?? "open", amount: num(data.amount), currency: currencyOf(data.currency) };
+}
+
+/**
+ * invoice.paid data (**unconfirmed** beyond the event name: `invoice_id`, `subscription_id`,
+ * `payment_id`, `amount_due`/`amount_paid` or `amount`, `currency`, `billing_reason`,
+ * `period_end`). `billing_reason: "subscription_create"` marks the subscription's first invoice
+ * (whose payment is the checkout's payment.succeeded).
+ */
+export function invoiceOf(data: Json): InvoiceSnapshot | null {
+  const id = str(data.invoice_id) ?? (str(data.id)?.startsWith("in") ? str(data.id) : null);
+  if (!id) return null;
+  const amount = num(data.amount);
+  return {
+    id,
+    firstPayment: str(data.billing_reason) === "subscription_create",
+    amountDue: num(data.amount_due) ?? amount,
+    // invoice.paid reports a paid invoice: its `amount` was paid unless it says otherwise.
+    amountPaid: num(data.amount_paid) ?? amount,
+    currency: currencyOf(data.currency),
   };
 }

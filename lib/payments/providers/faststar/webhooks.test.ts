@@ -131,15 +131,16 @@ describe("faststar event normalization (every documented event type)", () => {
     expect(normalizeFaststarEvent(envelope("invoice.payment_failed", { invoice_id: "in_3", subscription_id: "sub_1" })).kind).toBe("ignored");
   });
 
-  it("payment.refunded carries the cumulative refund; refund.succeeded is not used; dispute.created revokes", () => {
+  it("payment.refunded carries the running total; refund.succeeded this one refund by its id; dispute.created opens, dispute.closed decides", () => {
     const full = normalizeFaststarEvent(envelope("payment.refunded", { ...succeeded, status: "refunded", amount_refunded: 1079, refunded: true }));
     expect(full).toMatchObject({ kind: "payment.refunded", ourCheckoutId: "our_1", payment: { id: "pi_1", amount: 1079, amountRefunded: 1079, refunded: true } });
     const partial = normalizeFaststarEvent(envelope("payment.refunded", { ...succeeded, status: "partially_refunded", amount_refunded: 500, refunded: false }));
     expect(partial.payment).toMatchObject({ amountRefunded: 500, refunded: false });
-    expect(normalizeFaststarEvent(envelope("refund.succeeded", { refund_id: "re_1", payment_id: "pi_1", amount: 500 })).kind).toBe("ignored");
+    expect(normalizeFaststarEvent(envelope("refund.succeeded", { refund_id: "re_1", payment_id: "pi_1", amount: 500 }))).toMatchObject({ kind: "payment.refunded", payment: { id: "pi_1", refunds: [{ id: "re_1", amount: 500 }] } });
     const dispute = normalizeFaststarEvent(envelope("dispute.created", { dispute_id: "dp_1", payment_id: "pi_1", amount: 1079, currency: "USD", client_reference_id: "our_1" }));
-    expect(dispute).toMatchObject({ kind: "dispute.created", payment: { id: "pi_1", disputeId: "dp_1", currency: "usd" } });
-    for (const type of ["dispute.updated", "dispute.closed", "settlement.succeeded", "customer.created"]) {
+    expect(dispute).toMatchObject({ kind: "dispute.created", payment: { id: "pi_1", disputeId: "dp_1", currency: "usd" }, dispute: { id: "dp_1", status: "open" } });
+    expect(normalizeFaststarEvent(envelope("dispute.closed", { dispute_id: "dp_1", payment_id: "pi_1", status: "won" }))).toMatchObject({ kind: "dispute.closed", dispute: { status: "won" } });
+    for (const type of ["settlement.succeeded", "customer.created"]) {
       expect(normalizeFaststarEvent(envelope(type, { dispute_id: "dp_1", payment_id: "pi_1" })).kind, type).toBe("ignored");
     }
   });
@@ -188,7 +189,7 @@ describe("faststar: the sandbox's own events verify and normalize", () => {
       "invoice.paid→invoice.paid",
       "payment.succeeded→ignored", // the renewal's payment
       "subscription.canceled→subscription.deleted",
-      "refund.succeeded→ignored",
+      "refund.succeeded→payment.refunded",
       "payment.refunded→payment.refunded",
       "dispute.created→dispute.created",
     ]);

@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { WebhookVerificationError } from "@/lib/payments/errors";
 import type { PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
 import { faststarWebhookSecret } from "./config";
-import { amountsOf, isObject, num, paymentSnapshot, str, subscriptionSnapshot, toDate, type Json } from "./normalize";
+import { amountsOf, currencyOf, disputeOf, invoiceOf, isObject, num, paymentSnapshot, refundOf, str, subscriptionSnapshot, toDate, type Json } from "./normalize";
 
 // FastStar webhooks (faststarpay.com/docs/webhooks):
 //   X-Webhook-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of `${t}.${rawBody}`, keyed by the secret as text>
@@ -83,6 +83,8 @@ export function normalizeFaststarEvent(event: unknown): PaymentEvent {
     type: event.type as string,
     occurredAt: toDate(event.created) as Date,
     source: "webhook" as const,
+    // The envelope's `livemode` (faststarpay.com/docs/webhooks): compared with the key's mode by billing.
+    livemode: typeof event.livemode === "boolean" ? event.livemode : null,
     raw: event,
   };
   const ignored = (): PaymentEvent => ({ ...base, kind: "ignored" });
@@ -94,8 +96,12 @@ export function normalizeFaststarEvent(event: unknown): PaymentEvent {
     case "payment.succeeded":
     case "payment.failed":
     case "payment.canceled": {
-      // A payment that names no checkout (a subscription renewal) is handled by invoice.paid.
-      if (!ourCheckoutId && !providerSessionId) return ignored();
+      // A payment that names no checkout is a subscription renewal's: its money is recorded by the
+      // invoice.paid of the same invoice (invoice_id, payment_id), which also moves the period —
+      // reading it twice would extend the period twice, so this report is not used.
+      // A payment naming neither (the docs' own abridged example) still goes to billing, which
+      // records why it cannot match it: money is never dropped here for want of an id.
+      if (!ourCheckoutId && !providerSessionId && (str(data.subscription_id) || str(data.invoice_id))) return ignored();
       const kind: PaymentEventKind =
         base.type === "payment.succeeded" ? "checkout.completed" : base.type === "payment.failed" ? "checkout.failed" : "checkout.canceled";
       const payment = paymentSnapshot(data);
@@ -113,15 +119,22 @@ export function normalizeFaststarEvent(event: unknown): PaymentEvent {
         payment: payment && kind === "checkout.completed" ? { id: payment.id, amount: amounts.total, currency: amounts.currency } : null,
       };
     }
+    // The payment's running total (`amount_refunded`): never a single refund's amount.
     case "payment.refunded": {
-      const payment = paymentSnapshot(data);
-      if (!payment) return ignored();
-      return { ...base, kind: "payment.refunded", payment, ourCheckoutId };
+      const payment = paymentSnapshot(data) ?? { id: "" };
+      return { ...base, kind: "payment.refunded", payment: { ...payment, refunds: [] }, ourCheckoutId, subscriptionId: str(data.subscription_id), invoice: invoiceRef(data) };
     }
-    // refund.succeeded reports one refund's amount, not the payment's cumulative refunded
-    // amount; payment.refunded (sent for the same refund) carries that, so this one is not used.
-    case "refund.succeeded":
-      return ignored();
+    // One refund by its own id and amount (summed by billing with the others, never as a total).
+    case "refund.succeeded": {
+      const refund = refundOf(data);
+      return {
+        ...base,
+        kind: "payment.refunded",
+        ourCheckoutId,
+        payment: { id: str(data.payment_id) ?? "", currency: currencyOf(data.currency), refunds: refund ? [refund] : [] },
+        invoice: invoiceRef(data),
+      };
+    }
     case "subscription.created":
     case "subscription.updated":
     case "subscription.canceled": {
@@ -137,24 +150,46 @@ export function normalizeFaststarEvent(event: unknown): PaymentEvent {
     }
     case "invoice.paid": {
       const subscriptionId = str(data.subscription_id);
-      if (!subscriptionId) return ignored(); // a one-off invoice: nothing to extend
-      return { ...base, kind: "invoice.paid", subscriptionId, periodEnd: toDate(data.period_end) };
-    }
-    // The failed renewal's effect (past_due) arrives as subscription.updated.
-    case "invoice.payment_failed":
-      return ignored();
-    case "dispute.created": {
-      const payment = paymentSnapshot(data);
-      if (!payment) return ignored();
+      if (!subscriptionId) return ignored(); // a one-off invoice: nothing to extend (its payment.succeeded fulfils)
+      const invoice = invoiceOf(data);
+      const paymentId = str(data.payment_id);
       return {
         ...base,
-        kind: "dispute.created",
-        ourCheckoutId,
-        payment: { id: payment.id, amount: payment.amount, currency: payment.currency, disputeId: str(data.dispute_id) ?? str(data.id) },
+        kind: "invoice.paid",
+        subscriptionId,
+        periodEnd: toDate(data.period_end),
+        invoice,
+        // The invoice's payment: the payment_id its refunds and disputes carry.
+        payment: paymentId ? { id: paymentId, amount: invoice?.amountPaid ?? null, currency: invoice?.currency ?? null } : null,
       };
     }
-    // dispute.updated / dispute.closed, settlement.succeeded, anything new: recorded, not used.
+    // The failed renewal's effect (past_due, later unpaid) arrives as subscription.updated; no money moved.
+    case "invoice.payment_failed":
+      return ignored();
+    // dispute.updated: an outcome (won/lost) closes it, anything else keeps (or opens) it open.
+    case "dispute.created":
+    case "dispute.updated":
+    case "dispute.closed": {
+      const dispute = disputeOf(data);
+      const status = base.type === "dispute.created" ? "open" : (dispute?.status ?? "open");
+      const payment = paymentSnapshot(data);
+      return {
+        ...base,
+        kind: status === "open" ? "dispute.created" : "dispute.closed",
+        ourCheckoutId,
+        dispute: dispute ? { ...dispute, status } : null,
+        payment: { id: payment?.id ?? "", amount: payment?.amount ?? null, currency: payment?.currency ?? null, disputeId: dispute?.id ?? null },
+        invoice: invoiceRef(data),
+      };
+    }
+    // settlement.succeeded (a payout of the balance), anything new: recorded, not used.
     default:
       return ignored();
   }
+}
+
+/** The invoice a refund/dispute's payment belongs to (`invoice_id` on the payment, unconfirmed): billing also matches renewals by it. */
+function invoiceRef(data: Json) {
+  const id = str(data.invoice_id);
+  return id ? { id, firstPayment: false, amountDue: null, amountPaid: null, currency: null } : null;
 }
