@@ -25,8 +25,10 @@ async function lockOrder(tx: Tx, event: PaymentEvent): Promise<Order | null> {
       })
     : null;
   if (!found && event.ourCheckoutId) {
-    const byCheckout = await tx.order.findUnique({ where: { checkoutId: event.ourCheckoutId }, select: { id: true, provider: true, subscriptionId: true } });
-    if (byCheckout && byCheckout.provider === event.provider) found = byCheckout;
+    // Our checkout id names the subscription's checkout on a renewal's refund too: it matches
+    // the checkout's own order only when that order's payment is not known to be another one.
+    const byCheckout = await tx.order.findUnique({ where: { checkoutId: event.ourCheckoutId }, select: { id: true, provider: true, subscriptionId: true, providerPaymentId: true } });
+    if (byCheckout && byCheckout.provider === event.provider && (!paymentId || !byCheckout.providerPaymentId)) found = byCheckout;
   }
   if (!found) return null;
   if (found.subscriptionId) await tx.$queryRaw`SELECT id FROM "Subscription" WHERE id = ${found.subscriptionId} FOR UPDATE`;
@@ -122,7 +124,12 @@ export async function reconcileOrderGrants(tx: Tx, orderId: string): Promise<voi
     if (target > alreadyTaken) {
       // The balance is read under the user's lock: nothing spends between the read and the write.
       await tx.$queryRaw`SELECT id FROM "User" WHERE id = ${order.userId} FOR UPDATE`;
-      const balance = await creditsInForce(tx, order.userId, now);
+      // What a dispute suspended of this order still counts as held: the clawback must not
+      // depend on whether the refund or the dispute was applied first.
+      const suspended = order.entitlements
+        .filter((grant) => grant.kind === "credits" && grant.revokedAt && (grant.revokedReason === "disputed" || grant.revokedReason === "dispute lost"))
+        .reduce((sum, grant) => sum + grant.quantity, 0);
+      const balance = (await creditsInForce(tx, order.userId, now)) + suspended;
       const result = creditsClawback({ target, alreadyTaken, balance });
       shortfall = result.shortfall;
       if (adjustment) {

@@ -30,13 +30,8 @@ export async function subscriptionForCompletedCheckout(
   // Only the id is known (Stripe's checkout.session.completed does not embed the subscription):
   // create it provisionally if missing — lastEventAt null, so any real subscription event wins —
   // and never overwrite a row that exists.
-  const item = checkout.items.find((candidate) => candidate.priceId === priceId);
   const trialDays = checkout.trialDays ?? 0;
-  let periodEnd = addInterval(event.occurredAt, item?.price.interval ?? "month");
-  if (trialDays > 0) {
-    periodEnd = new Date(event.occurredAt);
-    periodEnd.setUTCDate(periodEnd.getUTCDate() + trialDays);
-  }
+  const periodEnd = firstPeriodEnd(checkout, event.occurredAt);
   await tx.subscription.createMany({
     data: [
       {
@@ -61,6 +56,18 @@ export async function subscriptionForCompletedCheckout(
     });
   }
   return row;
+}
+
+/** The end of the first period a subscription checkout covers (its trial, or one interval), from when it completed. */
+export function firstPeriodEnd(checkout: CheckoutWithItems, completedAt: Date): Date {
+  const recurring = checkout.items.find((item) => item.price.type === "recurring");
+  const trialDays = checkout.trialDays ?? 0;
+  if (trialDays > 0) {
+    const end = new Date(completedAt);
+    end.setUTCDate(end.getUTCDate() + trialDays);
+    return end;
+  }
+  return addInterval(completedAt, recurring?.price.interval ?? "month");
 }
 
 export async function lockSubscription(tx: Tx, provider: ProviderName, providerSubscriptionId: string): Promise<SubscriptionRow | null> {
@@ -232,6 +239,7 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
   const payment = event.payment ?? null;
   const amountPaid = invoice?.amountPaid ?? payment?.amount ?? null;
   const paidInFull = !(invoice && invoice.amountDue != null && invoice.amountPaid != null && invoice.amountPaid < invoice.amountDue);
+  const seenBefore = await invoiceRecorded(tx, event);
   const order = await recordInvoiceOrder(tx, event, row, amountPaid);
 
   const checkoutHeld = row.checkoutId ? (await tx.checkout.findUnique({ where: { id: row.checkoutId }, select: { status: true } }))?.status === "held" : false;
@@ -239,8 +247,15 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
     await syncPlanGrant(tx, row.id);
     return { status: "applied", note: `invoice ${invoice?.id} paid ${invoice?.amountPaid} of ${invoice?.amountDue}: period not extended`, checkoutId: row.checkoutId ?? undefined };
   }
-  const price = row.priceId ? await tx.price.findUnique({ where: { id: row.priceId }, select: { interval: true } }) : null;
-  const periodEnd = event.periodEnd ?? addInterval(row.paidThrough ?? row.currentPeriodEnd ?? event.occurredAt, price?.interval ?? "month");
+  let periodEnd = event.periodEnd ?? null;
+  if (!periodEnd) {
+    // An invoice that names no period (Dodo's renewal payment) pays one interval past the last
+    // paid one — once per invoice, and only after the checkout's own period is known.
+    if (seenBefore) return { status: "applied", note: `invoice ${invoice?.id ?? payment?.id} already recorded`, checkoutId: row.checkoutId ?? undefined };
+    if (!row.paidThrough) throw new NotYetMatchedError(`renewal of subscription ${row.providerSubscriptionId} arrived before its first paid period was recorded`);
+    const price = row.priceId ? await tx.price.findUnique({ where: { id: row.priceId }, select: { interval: true } }) : null;
+    periodEnd = addInterval(row.paidThrough, price?.interval ?? "month");
+  }
   const data: { currentPeriodEnd?: Date; paidThrough?: Date } = {};
   if (!row.currentPeriodEnd || periodEnd.getTime() > row.currentPeriodEnd.getTime()) data.currentPeriodEnd = periodEnd;
   // A held checkout's subscription is not paid for as priced: its period waits for the admin.
@@ -248,6 +263,13 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
   if (Object.keys(data).length) await tx.subscription.update({ where: { id: row.id }, data });
   await syncPlanGrant(tx, row.id);
   return { status: "applied", note: order ? undefined : "nothing charged", checkoutId: row.checkoutId ?? undefined };
+}
+
+/** Whether this invoice (or its payment) already has its Order, i.e. was applied before. */
+async function invoiceRecorded(tx: Tx, event: PaymentEvent): Promise<boolean> {
+  const invoiceId = event.invoice?.id ?? null;
+  if (!invoiceId) return false;
+  return (await tx.order.count({ where: { provider: event.provider, providerInvoiceId: invoiceId } })) > 0;
 }
 
 async function recordInvoiceOrder(tx: Tx, event: PaymentEvent, row: SubscriptionRow, amountPaid: number | null): Promise<Order | null> {
@@ -261,14 +283,10 @@ async function recordInvoiceOrder(tx: Tx, event: PaymentEvent, row: Subscription
       OR: [...(invoiceId ? [{ providerInvoiceId: invoiceId }] : []), ...(paymentId ? [{ providerPaymentId: paymentId }] : [])],
     },
   });
-  const firstPayment = event.invoice?.firstPayment === true;
-  const checkoutOrder = !known && firstPayment && row.checkoutId ? await tx.order.findUnique({ where: { checkoutId: row.checkoutId } }) : null;
-  if (!known && firstPayment && row.checkoutId && !checkoutOrder) {
-    const checkout = await tx.checkout.findUnique({ where: { id: row.checkoutId }, select: { status: true } });
-    if (checkout?.status !== "complete" && checkout?.status !== "held") {
-      throw new NotYetMatchedError(`first invoice ${invoiceId ?? paymentId} of subscription ${row.providerSubscriptionId} arrived before its checkout's payment was recorded`);
-    }
-  }
+  // The first invoice is the checkout's own payment: it is (or becomes) the checkout's Order —
+  // created here when the invoice arrives before the completion, which then finds it.
+  const firstCheckoutId = event.invoice?.firstPayment === true ? row.checkoutId : null;
+  const checkoutOrder = !known && firstCheckoutId ? await tx.order.findUnique({ where: { checkoutId: firstCheckoutId } }) : null;
   const existing = known ?? checkoutOrder;
   if (existing) {
     const fill = {
@@ -278,17 +296,22 @@ async function recordInvoiceOrder(tx: Tx, event: PaymentEvent, row: Subscription
     };
     return Object.keys(fill).length ? tx.order.update({ where: { id: existing.id }, data: fill }) : existing;
   }
-  if (!amountPaid) return null; // a zero invoice (a trial's first): nothing to refund or dispute
+  if (amountPaid === 0) return null; // a zero invoice (a trial's first): nothing to refund or dispute
+  // No amount reported (Creem's subscription.paid may name only its transaction): the plan's price.
+  const price = amountPaid === null && row.priceId ? await tx.price.findUnique({ where: { id: row.priceId }, select: { unitAmount: true, currency: true } }) : null;
+  const amountTotal = amountPaid ?? price?.unitAmount ?? null;
+  if (amountTotal === null) return null;
   const [created] = await tx.order.createManyAndReturn({
     data: [
       {
         userId: row.userId,
+        checkoutId: firstCheckoutId,
         subscriptionId: row.id,
         provider,
         providerPaymentId: paymentId,
         providerInvoiceId: invoiceId,
-        amountTotal: amountPaid,
-        currency: (event.invoice?.currency ?? event.payment?.currency ?? "").toLowerCase(),
+        amountTotal,
+        currency: (event.invoice?.currency ?? event.payment?.currency ?? price?.currency ?? "").toLowerCase(),
       },
     ],
     skipDuplicates: true,

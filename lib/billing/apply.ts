@@ -5,7 +5,7 @@ import type { CheckoutStatus } from "@/lib/generated/prisma/enums";
 import type { CheckoutState, PaymentEvent, PaymentEventKind, ProviderName } from "@/lib/payments/types";
 import { applyDispute, applyRefund, reconcileOrderGrants } from "./apply-after-payment";
 import { checkoutWithItems, ensureCustomer, type ApplyOutcome, type CheckoutWithItems, type Tx } from "./apply-common";
-import { applyInvoicePaid, applySubscriptionEvent, extendPaidThrough, subscriptionForCompletedCheckout, syncPlanGrant, type SubscriptionRow } from "./apply-subscriptions";
+import { applyInvoicePaid, applySubscriptionEvent, extendPaidThrough, firstPeriodEnd, subscriptionForCompletedCheckout, syncPlanGrant, type SubscriptionRow } from "./apply-subscriptions";
 import { NO_PAID_AMOUNT, paidAmountMismatch } from "./money-policy";
 
 // THE function that turns a provider-verified change (a verified webhook, or the provider's
@@ -199,7 +199,7 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
   if (held) {
     for (const subscription of subscriptions) await syncPlanGrant(tx, subscription.id);
   } else {
-    await fulfil(tx, checkout, order, event.occurredAt, subscriptions);
+    await fulfil(tx, checkout, order, event.occurredAt, subscriptions, event.subscription?.currentPeriodEnd ?? null);
   }
   if (event.customerId) await ensureCustomer(tx, checkout.userId, event.provider, event.customerId);
   return { status: "applied", checkoutId: checkout.id, ...(held ? { note: `held for review: ${heldReason}` } : {}) };
@@ -238,7 +238,7 @@ async function recordCheckoutOrder(tx: Tx, checkout: CheckoutWithItems, event: P
 }
 
 /** Grants what a complete checkout bought: one-time products and credits by its order, plans by the subscription's paid period. */
-async function fulfil(tx: Tx, checkout: CheckoutWithItems, order: Order, at: Date, subscriptions: SubscriptionRow[]): Promise<void> {
+async function fulfil(tx: Tx, checkout: CheckoutWithItems, order: Order, at: Date, subscriptions: SubscriptionRow[], reportedPeriodEnd: Date | null = null): Promise<void> {
   const single = checkout.items.length === 1;
   for (const item of checkout.items) {
     if (item.price.type === "recurring") continue;
@@ -251,9 +251,10 @@ async function fulfil(tx: Tx, checkout: CheckoutWithItems, order: Order, at: Dat
         : { userId: checkout.userId, kind: "lasting", key, quantity: item.quantity, source, orderId: order.id, periodStart: at };
     await tx.entitlement.createMany({ data: [grant], skipDuplicates: true });
   }
-  // The first period is covered by this checkout: paid for, or the trial it asked for.
+  // The first period is covered by this checkout: paid for, or the trial it asked for. Its end
+  // comes from the completion itself, never from the row (later events may have moved it).
   for (const subscription of subscriptions) {
-    await extendPaidThrough(tx, subscription, subscription.currentPeriodEnd);
+    await extendPaidThrough(tx, subscription, reportedPeriodEnd ?? firstPeriodEnd(checkout, at));
     await syncPlanGrant(tx, subscription.id);
   }
   // Money that moved before the grants existed (a refund recorded while the checkout was held).

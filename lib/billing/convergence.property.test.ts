@@ -1,7 +1,8 @@
 // Issue 5, invariant 4 for every provider: whatever order the provider's webhooks arrive in,
 // and however often each arrives, the final state equals the state after in-order delivery.
-// Each run drives a real lifecycle on the local sandbox (a purchase, possibly refunded; or a
-// subscription, renewed and possibly ended), delivers the events it emitted in order step by
+// Each run drives a real lifecycle on the local sandbox (a purchase, possibly refunded in full,
+// in part or in two halves, possibly disputed and won or lost; or a subscription, renewed,
+// possibly disputed, possibly failing to renew into past_due or unpaid, possibly ended), delivers the events it emitted in order step by
 // step (the baseline), then removes everything those deliveries derived (rows and recorded
 // events, the checkout back as created) and delivers the same signed events again in a
 // generated order with generated duplicates. The two normalized states must be equal.
@@ -15,6 +16,7 @@ import { creditsBalance } from "./entitlements";
 import { WebhookProcessingError } from "./errors";
 import { PROVIDERS, deliverEvent, withProviderSandboxes, HTTPS_APP_URL, type ProviderEvent, type ProviderSandbox } from "./testing/provider-sandboxes";
 import { createUser } from "./testing/fixtures";
+import { NotEmulated } from "./testing/money-controls";
 
 const NUM_RUNS = Number(process.env.CONVERGENCE_RUNS ?? 15);
 /** Room for every copy of every event of the longest lifecycle. */
@@ -22,19 +24,25 @@ const MAX_DELIVERIES = 64;
 
 const sandboxFor = withProviderSandboxes();
 
+type Refunds = "none" | "full" | "partial" | "two halves";
+type DisputeOutcome = "none" | "open" | "won" | "lost";
 type Lifecycle =
-  | { kind: "purchase"; priceId: "lifetime_once" | "credits_100_pack"; refund: boolean }
-  | { kind: "subscription"; priceId: "starter_monthly"; renewals: number; end: boolean };
+  | { kind: "purchase"; priceId: "lifetime_once" | "credits_100_pack"; refunds: Refunds; dispute: DisputeOutcome }
+  | { kind: "subscription"; priceId: "starter_monthly"; renewals: number; unpaidRenewal: "none" | "past_due" | "unpaid"; dispute: DisputeOutcome; end: boolean };
 
+const disputeOutcome = fc.constantFrom<DisputeOutcome>("none", "open", "won", "lost");
 const purchase = fc.record({
   kind: fc.constant("purchase" as const),
   priceId: fc.constantFrom("lifetime_once" as const, "credits_100_pack" as const),
-  refund: fc.boolean(),
+  refunds: fc.constantFrom<Refunds>("none", "full", "partial", "two halves"),
+  dispute: disputeOutcome,
 });
 const subscription = fc.record({
   kind: fc.constant("subscription" as const),
   priceId: fc.constant("starter_monthly" as const),
   renewals: fc.integer({ min: 0, max: 2 }),
+  unpaidRenewal: fc.constantFrom("none" as const, "past_due" as const, "unpaid" as const),
+  dispute: disputeOutcome,
   end: fc.boolean(),
 });
 /** Delivery i of the in-order list is sent `copies[i]` times; all copies sorted by their `keys`. */
@@ -69,16 +77,35 @@ async function runInOrder(sandbox: ProviderSandbox, lifecycle: Lifecycle) {
     seen = all.length;
   }
 
+  // A control the provider has no equivalent for (NotEmulated) is a step that does not happen.
+  const maybe = (act: () => Promise<void>) => step(() => act().catch((error: unknown) => { if (!(error instanceof NotEmulated)) throw error; }));
+  async function disputeSteps(paymentId: string, outcome: DisputeOutcome) {
+    if (outcome === "none") return;
+    await maybe(() => sandbox.money.dispute(paymentId, "open"));
+    if (outcome !== "open") await maybe(() => sandbox.money.dispute(paymentId, outcome));
+  }
+
   await step(() => sandbox.pay(sessionId));
   if (lifecycle.kind === "purchase") {
-    if (lifecycle.refund) {
-      const order = await db.order.findUniqueOrThrow({ where: { checkoutId: created.id } });
-      await step(() => sandbox.refund({ providerPaymentId: order.providerPaymentId, sessionId }));
+    const order = await db.order.findUniqueOrThrow({ where: { checkoutId: created.id } });
+    const paymentId = order.providerPaymentId!;
+    if (lifecycle.refunds === "full") await step(() => sandbox.refund({ providerPaymentId: order.providerPaymentId, sessionId }));
+    if (lifecycle.refunds === "partial") await maybe(() => sandbox.money.refund(paymentId, Math.floor(order.amountTotal / 4)));
+    if (lifecycle.refunds === "two halves") {
+      await maybe(() => sandbox.money.refund(paymentId, order.amountTotal / 2));
+      await maybe(() => sandbox.money.refund(paymentId, order.amountTotal / 2));
     }
+    if (lifecycle.refunds !== "full") await disputeSteps(paymentId, lifecycle.dispute);
   } else {
     const { providerSubscriptionId } = await db.subscription.findFirstOrThrow({ where: { userId: user.id } });
     for (let i = 0; i < lifecycle.renewals; i += 1) await step(() => sandbox.renew(providerSubscriptionId));
-    if (lifecycle.end) await step(() => sandbox.cancel(providerSubscriptionId));
+    const latest = await db.order.findFirst({ where: { userId: user.id, providerPaymentId: { not: null } }, orderBy: { createdAt: "desc" } });
+    if (latest?.providerPaymentId) await disputeSteps(latest.providerPaymentId, lifecycle.dispute);
+    if (lifecycle.unpaidRenewal !== "none") {
+      await maybe(() => sandbox.money.failRenewal(providerSubscriptionId));
+      if (lifecycle.unpaidRenewal === "unpaid") await maybe(() => sandbox.money.markUnpaid(providerSubscriptionId));
+    }
+    if (lifecycle.end) await step(() => sandbox.cancel(providerSubscriptionId).catch(() => undefined));
   }
   return { userId: user.id, asCreated, delivered };
 }
@@ -86,13 +113,14 @@ async function runInOrder(sandbox: ProviderSandbox, lifecycle: Lifecycle) {
 /** What the user has, without our ids or our clock's timestamps. */
 async function normalizedState(userId: string, checkoutId: string) {
   const checkout = await db.checkout.findUniqueOrThrow({ where: { id: checkoutId } });
-  const orders = await db.order.findMany({ where: { userId } });
+  const orders = await db.order.findMany({ where: { userId }, orderBy: [{ amountTotal: "asc" }, { providerPaymentId: "asc" }] });
   const subscriptions = await db.subscription.findMany({ where: { userId } });
   const entitlements = await db.entitlement.findMany({ where: { userId } });
   const iso = (date: Date | null) => date?.toISOString() ?? null;
   return {
     checkout: { status: checkout.status, amountTotal: checkout.amountTotal, amountTax: checkout.amountTax, completedAt: iso(checkout.completedAt), providerSessionId: checkout.providerSessionId },
-    orders: orders.map((o) => ({ status: o.status, amountTotal: o.amountTotal, amountRefunded: o.amountRefunded, currency: o.currency, providerPaymentId: o.providerPaymentId })),
+    orders: orders.map((o) => ({ status: o.status, amountTotal: o.amountTotal, amountRefunded: o.amountRefunded, creditsShortfall: o.creditsShortfall, currency: o.currency, providerPaymentId: o.providerPaymentId })),
+    disputes: (await db.dispute.findMany({ where: { order: { userId } }, orderBy: { disputeId: "asc" } })).map((d) => d.status),
     subscriptions: subscriptions.map((s) => ({
       providerSubscriptionId: s.providerSubscriptionId,
       priceId: s.priceId,
@@ -100,6 +128,7 @@ async function normalizedState(userId: string, checkoutId: string) {
       currentPeriodEnd: iso(s.currentPeriodEnd),
       cancelAtPeriodEnd: s.cancelAtPeriodEnd,
       canceledAt: iso(s.canceledAt),
+      paidThrough: iso(s.paidThrough),
     })),
     entitlements: entitlements
       .map((e) => ({ kind: e.kind, key: e.key, quantity: e.quantity, from: e.source.split(":")[0], active: e.revokedAt === null, periodEnd: iso(e.periodEnd) }))
@@ -175,8 +204,8 @@ describe.each(PROVIDERS)("%s: any order, any duplication converges to the in-ord
         fc.asyncProperty(arbitrary, deliveryPlan, async (lifecycle, plan) => {
           const { userId, asCreated, delivered } = await runInOrder(sandbox, lifecycle);
           const inOrder = await normalizedState(userId, asCreated.id);
-          const { status, completedAt, lastError, amountTax, amountTotal, providerSessionId } = asCreated;
-          await forgetDeliveries(userId, asCreated, delivered, { status, completedAt, lastError, amountTax, amountTotal, providerSessionId });
+          const { status, completedAt, lastError, amountTax, amountTotal, providerSessionId, providerAmountTotal, providerAmountTax, providerCurrency, heldReason } = asCreated;
+          await forgetDeliveries(userId, asCreated, delivered, { status, completedAt, lastError, amountTax, amountTotal, providerSessionId, providerAmountTotal, providerAmountTax, providerCurrency, heldReason });
 
           const deliveries = withKnownGapsClosed(scrambled(delivered, plan), delivered[0]);
           await deliverLikeTheProvider(deliveries);

@@ -4,6 +4,14 @@
  * customers, subscriptions, payment intents, charges, invoices, refunds and events, with
  * Stripe's auth, form encoding, idempotency, error shapes and webhook signatures.
  *
+ * Money on this API version: an invoice's payment is an InvoicePayment (GET /v1/invoice_payments,
+ * includable `payments`; no `payment_intent` on the Invoice since 2025-03-31), a charge's
+ * `refunds` only when expanded (since 2022-11-15) beside the running `amount_refunded`, one
+ * refund.created per refund, disputes with their outcome. Control routes for the money tests:
+ * sessions/:id/complete {amount, currency} (a reported amount, adaptive pricing),
+ * payment_intents|charges/:id/dispute {outcome}, refunds/:id/fail, subscriptions/:id/advance
+ * {action: payment_failed | unpaid}.
+ *
  * Contracts: docs/providers.md § Stripe. Where the exact Stripe wording or behaviour was
  * not confirmed, the code says "unconfirmed" next to the choice.
  */
@@ -217,6 +225,8 @@ interface SessionInternal {
   coupon: Coupon | null;
   promotionCode: PromotionCode | null;
   pendingAuth: Map<string, { details: PayerDetails; embedded: boolean }>;
+  /** Test control: the completion reported another amount/currency than priced (the first invoice charges it too). */
+  reported?: boolean;
 }
 
 interface SubscriptionInternal {
@@ -303,6 +313,10 @@ function clone<T>(v: T): T {
   return structuredClone(v);
 }
 
+function isDict(v: unknown): v is Dict {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
 function addInterval(ts: number, interval: Interval, count: number): number {
   if (interval === "day") return ts + count * DAY;
   if (interval === "week") return ts + count * 7 * DAY;
@@ -382,6 +396,17 @@ function cardOutcome(number: string, charged: boolean): CardOutcome {
   if (!charged && o.decline_code === "insufficient_funds") return OK;
   return o;
 }
+
+/** Dispute statuses before an outcome (Dispute.Status, node_modules/stripe/cjs/resources/Disputes.d.ts). */
+const OPEN_DISPUTE_STATUSES = new Set(["warning_needs_response", "warning_under_review", "needs_response", "under_review", "appeal_needs_response", "appeal_under_review"]);
+const DISPUTE_EVIDENCE = (): Dict => ({
+  access_activity_log: null, billing_address: null, cancellation_policy: null, cancellation_policy_disclosure: null, cancellation_rebuttal: null,
+  customer_communication: null, customer_email_address: null, customer_name: null, customer_purchase_ip: null, customer_signature: null,
+  duplicate_charge_documentation: null, duplicate_charge_explanation: null, duplicate_charge_id: null, enhanced_evidence: {}, product_description: null,
+  receipt: null, refund_policy: null, refund_policy_disclosure: null, refund_refusal_explanation: null, service_date: null, service_documentation: null,
+  shipping_address: null, shipping_carrier: null, shipping_date: null, shipping_documentation: null, shipping_tracking_number: null,
+  uncategorized_file: null, uncategorized_text: null,
+});
 
 // ───────────────────────────── parameter schemas ─────────────────────────────
 
@@ -557,6 +582,9 @@ class StripeSandbox implements ProviderInstance {
     ["GET", "/v1/setup_intents/:id", (c) => this.retrieve(c, "setup_intent", "setup_intent")],
     ["GET", "/v1/charges/:id", (c) => this.retrieve(c, "charge", "charge")],
     ["GET", "/v1/invoices/:id", (c) => this.retrieve(c, "invoice", "invoice")],
+    ["GET", "/v1/invoice_payments", (c) => this.listInvoicePayments(c)],
+    ["GET", "/v1/invoice_payments/:id", (c) => this.retrieve(c, "invoice_payment", "invoice_payment")],
+    ["GET", "/v1/disputes/:id", (c) => this.retrieve(c, "dispute", "dispute")],
     ["POST", "/v1/refunds", (c) => this.createRefund(c)],
     ["GET", "/v1/refunds/:id", (c) => this.retrieve(c, "refund", "refund")],
     ["GET", "/v1/events", (c) => this.listEvents(c)],
@@ -763,6 +791,29 @@ class StripeSandbox implements ProviderInstance {
     const [head, ...rest] = segs;
     if (target.object === "list" && head === "data" && Array.isArray(target.data)) {
       for (const item of target.data as Dict[]) this.expandInto(item, rest, full);
+      return;
+    }
+    // Includable fields (absent unless expanded, never in event payloads on this API version):
+    // Invoice.payments, Charge.refunds, Checkout.Session.total_details.breakdown.
+    if (head === "payments" && target.object === "invoice") {
+      target.payments = this.listOf(this.invoicePaymentsOf(target.id as string), `/v1/invoice_payments?invoice=${target.id as string}`);
+      this.expandInto(target.payments as Dict, rest, full);
+      return;
+    }
+    if (head === "refunds" && target.object === "charge") {
+      target.refunds = this.listOf(this.allOf("refund").filter((r) => r.charge === target.id), `/v1/charges/${target.id as string}/refunds`);
+      this.expandInto(target.refunds as Dict, rest, full);
+      return;
+    }
+    if (head === "total_details" && target.object === "checkout.session" && rest[0] === "breakdown" && isDict(target.total_details)) {
+      const internal = this.sessions.get(target.id as string);
+      const details = target.total_details;
+      const discount = Number(details.amount_discount ?? 0);
+      details.breakdown = {
+        discounts: internal?.coupon && discount > 0 ? [{ amount: discount, discount: { id: `di_${randomId(14)}`, object: "discount", coupon: clone(internal.coupon), promotion_code: internal.promotionCode?.id ?? null } }] : [],
+        taxes: [], // the sandbox computes no tax
+      };
+      this.expandInto(details.breakdown as Dict, rest.slice(1), full);
       return;
     }
     if (head === "line_items" && target.object === "checkout.session") {
@@ -1554,6 +1605,52 @@ class StripeSandbox implements ProviderInstance {
     return { pi, charge };
   }
 
+  /** A renewal whose card was declined: the PaymentIntent waits for another payment method (no charge kept). */
+  private makeFailedIntent(amount: number, currency: string, customer: string | null, description: string | null): PaymentIntent {
+    const piId = newId("pi", 24);
+    return this.put<PaymentIntent>({
+      id: piId,
+      object: "payment_intent",
+      amount,
+      amount_capturable: 0,
+      amount_received: 0,
+      capture_method: "automatic_async",
+      client_secret: `${piId}_secret_${randomId(24)}`,
+      confirmation_method: "automatic",
+      created: this.now(),
+      currency,
+      customer,
+      description,
+      last_payment_error: { code: "card_declined", decline_code: "generic_decline", message: "Your card was declined.", type: "card_error" },
+      latest_charge: null,
+      livemode: false,
+      metadata: {},
+      payment_method: null,
+      payment_method_types: ["card"],
+      receipt_email: null,
+      status: "requires_payment_method",
+    });
+  }
+
+  private invoicePaymentsOf(invoiceId: string): SObj[] {
+    return this.allOf("invoice_payment").filter((p) => p.invoice === invoiceId);
+  }
+
+  private listInvoicePayments(c: ApiCall): ApiResult {
+    const p = validate(c.params, {
+      ...LIST_PARAMS,
+      invoice: S.str(),
+      status: S.str({ enum: ["canceled", "open", "paid"] }),
+      payment: S.obj({ type: S.str({ enum: ["payment_intent", "payment_record"] }), payment_intent: S.str(), payment_record: S.str() }, ["type"]),
+    });
+    let all = this.allOf("invoice_payment");
+    if (typeof p.invoice === "string") all = all.filter((x) => x.invoice === p.invoice);
+    if (typeof p.status === "string") all = all.filter((x) => x.status === p.status);
+    const payment = p.payment as Dict | undefined;
+    if (payment) all = all.filter((x) => (x.payment as Dict).type === payment.type && (payment.payment_intent === undefined || (x.payment as Dict).payment_intent === payment.payment_intent));
+    return { body: this.paginate(all, p, "/v1/invoice_payments") };
+  }
+
   /** Marks the session paid and creates what Stripe creates; returns the redirect URL. */
   private complete(s: Session, details: PayerDetails): string {
     const internal = this.sessions.get(s.id)!;
@@ -1695,7 +1792,7 @@ class StripeSandbox implements ProviderInstance {
         ? `${trialEnd !== null ? "Trial period for " : ""}${li.quantity} × ${li.description}`
         : `${li.quantity} × ${li.description}`,
     }));
-    const invoice = this.makeInvoice(sub, "subscription_create", lines, details, true);
+    const invoice = this.makeInvoice(sub, "subscription_create", lines, details, true, internal.reported ? (s.amount_total ?? 0) : null);
     sub.latest_invoice = invoice.id;
     return { sub, invoice };
   }
@@ -1740,6 +1837,7 @@ class StripeSandbox implements ProviderInstance {
     lines: Array<{ price: Price; quantity: number; amount: number; period: { start: number; end: number }; item: SubscriptionItem | null; description: string }>,
     details: PayerDetails | null,
     paid: boolean,
+    reportedTotal: number | null = null,
   ): Invoice {
     const now = this.now();
     const invId = newId("in", 24);
@@ -1748,13 +1846,17 @@ class StripeSandbox implements ProviderInstance {
     const coupon = this.couponApplies(sub);
     const discount = discountFor(coupon, subtotal);
     const shares = spread(discount, lines.map((l) => l.amount));
-    const total = subtotal - discount;
+    // A completion reported with another amount (test control) bills that amount. unconfirmed
+    const total = reportedTotal ?? subtotal - discount;
     const si = this.subs.get(sub.id);
     if (si) si.invoicesBilled++;
     let pi: PaymentIntent | null = null;
+    const description = reason === "subscription_create" ? "Subscription creation" : "Subscription update";
     if (paid && total > 0) {
       const payer: PayerDetails = details ?? { email: customer?.email ?? "", name: customer?.name ?? null, card: { number: "4242424242424242", last4: "4242", brand: "visa", expMonth: 12, expYear: 2099 } };
-      pi = this.makeCharge(total, sub.currency, sub.customer, payer, {}, reason === "subscription_create" ? "Subscription creation" : "Subscription update").pi;
+      pi = this.makeCharge(total, sub.currency, sub.customer, payer, {}, description).pi;
+    } else if (!paid && total > 0) {
+      pi = this.makeFailedIntent(total, sub.currency, sub.customer, description);
     }
     const seq = customer ? Number(customer.next_invoice_sequence ?? 1) : ++this.invoiceSeq;
     if (customer) customer.next_invoice_sequence = seq + 1;
@@ -1844,14 +1946,6 @@ class StripeSandbox implements ProviderInstance {
       on_behalf_of: null,
       parent: { quote_details: null, subscription_details: { metadata: { ...sub.metadata }, subscription: sub.id }, type: "subscription_details" },
       payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
-      payments: {
-        object: "list",
-        data: pi
-          ? [{ id: newId("inpay", 24), object: "invoice_payment", amount_paid: total, amount_requested: total, created: now, currency: sub.currency, invoice: invId, is_default: true, livemode: false, payment: { payment_intent: pi.id, type: "payment_intent" }, status: "paid", status_transitions: { canceled_at: null, paid_at: now } }]
-          : [],
-        has_more: false,
-        url: `/v1/invoice_payments?invoice=${invId}`,
-      },
       period_end: now,
       period_start: periodStart,
       post_payment_credit_notes_amount: 0,
@@ -1874,6 +1968,24 @@ class StripeSandbox implements ProviderInstance {
       total_taxes: [],
       webhooks_delivered_at: now,
     });
+    // Since 2025-03-31 the invoice's payment is an InvoicePayment (GET /v1/invoice_payments,
+    // or the includable `payments`), no longer `payment_intent` on the invoice.
+    if (pi) {
+      this.put<SObj>({
+        id: newId("inpay", 24),
+        object: "invoice_payment",
+        amount_paid: paid ? total : null,
+        amount_requested: total,
+        created: now,
+        currency: sub.currency,
+        invoice: invId,
+        is_default: true,
+        livemode: false,
+        payment: { payment_intent: pi.id, type: "payment_intent" },
+        status: paid ? "paid" : "open",
+        status_transitions: { canceled_at: null, paid_at: paid ? now : null },
+      });
+    }
     return invoice;
   }
 
@@ -2038,6 +2150,8 @@ class StripeSandbox implements ProviderInstance {
     } else {
       throw invalid("One of the following params should be provided for this request: payment_intent or charge.", "payment_intent", "parameter_missing");
     }
+    const chargedBack = this.allOf("dispute").find((d) => d.charge === charge!.id && d.is_charge_refundable === false && d.status !== "won");
+    if (chargedBack) throw invalid(`Charge ${charge.id} has been charged back; cannot issue a refund.`, undefined, "charge_disputed"); // unconfirmed wording
     const remaining = charge.amount - charge.amount_refunded;
     if (remaining <= 0) throw invalid(`Charge ${charge.id} has already been refunded.`, undefined, "charge_already_refunded");
     const amount = (p.amount as number | undefined) ?? remaining;
@@ -2056,9 +2170,12 @@ class StripeSandbox implements ProviderInstance {
       charge: charge.id,
       created: this.now(),
       currency: charge.currency,
+      customer: charge.customer,
+      customer_account: null,
       destination_details: { card: { reference_status: "pending", reference_type: "acquirer_reference_number", type: "refund" }, type: "card" },
       metadata: (p.metadata as Meta | undefined) ?? {},
       payment_intent: charge.payment_intent,
+      payment_method: charge.payment_method ?? null,
       reason: (p.reason as string | undefined) ?? null,
       receipt_number: null,
       source_transfer_reversal: null,
@@ -2464,44 +2581,111 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
       if (method === "GET" && !c2) return { body: { subscription: clone(sub) } };
       if (method === "POST" && c2 === "advance") return this.controlAdvance(sub, body);
     }
-    if (a === "payment_intents" && b && method === "POST" && c2 === "dispute") return this.controlDispute(b, body);
+    if ((a === "payment_intents" || a === "charges") && b && method === "POST" && c2 === "dispute") return this.controlDispute(b, body);
+    if (a === "refunds" && b && method === "POST" && c2 === "fail") return this.controlFailRefund(b, body);
     if (method === "GET" && a === "events" && !b) return { body: { events: clone(this.events) } };
     return undefined;
   }
 
-  /** A chargeback on the intent's charge: `outcome` open (charge.dispute.created) or won/lost (charge.dispute.closed). */
-  private controlDispute(paymentIntentId: string, body: Dict): ControlResult {
-    const pi = this.get<PaymentIntent>(paymentIntentId, "payment_intent");
-    const charge = pi ? this.get<Charge>(pi.latest_charge, "charge") : null;
-    if (!pi || !charge) return { status: 404, body: { error: `no charged payment intent ${paymentIntentId}` } };
+  /**
+   * A chargeback on the intent's charge (a payment intent id, or a charge id). `outcome` open:
+   * charge.dispute.created + charge.dispute.funds_withdrawn (status needs_response); won:
+   * charge.dispute.closed + charge.dispute.funds_reinstated; lost: charge.dispute.closed. Closing
+   * without an open dispute opens one first. Shapes: Dispute as in Stripe's OpenAPI fixtures.
+   */
+  private controlDispute(paymentId: string, body: Dict): ControlResult {
+    const pi = this.get<PaymentIntent>(paymentId, "payment_intent");
+    const charge = pi ? this.get<Charge>(pi.latest_charge, "charge") : this.get<Charge>(paymentId, "charge");
+    if (!charge) return { status: 404, body: { error: `no charged payment intent or charge ${paymentId}` } };
     const outcome = body.outcome;
     if (outcome !== "open" && outcome !== "won" && outcome !== "lost") return { status: 400, body: { error: 'outcome must be "open", "won" or "lost"' } };
-    const open = [...this.objects.values()].find((o) => o.object === "dispute" && (o as Dict).charge === charge.id && (o as Dict).status === "needs_response");
+    const open = this.allOf("dispute").find((o) => o.charge === charge.id && OPEN_DISPUTE_STATUSES.has(String(o.status)));
+    if (outcome === "open" && open) return { status: 409, body: { error: `charge ${charge.id} already has an open dispute`, dispute: clone(open) } };
     let dispute = open;
-    if (outcome === "open" || !dispute) {
+    const now = this.now();
+    if (!dispute) {
+      const amount = typeof body.amount === "number" && Number.isInteger(body.amount) && body.amount > 0 ? Math.min(body.amount, charge.amount) : charge.amount;
+      const card = (charge.payment_method_details as Dict | undefined)?.card as Dict | undefined;
       dispute = this.put<SObj>({
         id: newId("dp", 24),
         object: "dispute",
-        amount: charge.amount,
+        amount,
+        balance_transactions: [this.disputeTransaction(-amount, charge.currency, "Chargeback withdrawal")],
         charge: charge.id,
-        created: this.now(),
+        created: now,
         currency: charge.currency,
+        enhanced_eligibility_types: [],
+        evidence: DISPUTE_EVIDENCE(),
+        evidence_details: { due_by: now + 7 * DAY, enhanced_eligibility: {}, has_evidence: false, past_due: false, submission_count: 0 },
         is_charge_refundable: false,
         livemode: false,
         metadata: {},
-        payment_intent: pi.id,
-        reason: "fraudulent",
+        payment_intent: charge.payment_intent ?? null,
+        payment_method_details: { card: { brand: card?.brand ?? "visa", case_type: "chargeback", network_reason_code: "10.4" }, type: "card" },
+        reason: typeof body.reason === "string" ? body.reason : "fraudulent",
         status: "needs_response",
       });
-      (charge as unknown as Dict).disputed = true;
+      (charge as Dict).disputed = true;
       this.emit("charge.dispute.created", dispute, null);
+      this.emit("charge.dispute.funds_withdrawn", dispute, null);
     }
     if (outcome !== "open") {
-      const previous = { status: (dispute as Dict).status };
-      (dispute as Dict).status = outcome;
+      const previous: Dict = { status: dispute.status };
+      dispute.status = outcome;
+      (dispute.evidence_details as Dict).due_by = null;
+      if (outcome === "won") {
+        previous.balance_transactions = clone(dispute.balance_transactions);
+        (dispute.balance_transactions as Dict[]).push(this.disputeTransaction(Number(dispute.amount), String(dispute.currency), "Chargeback reversal"));
+      }
       this.emit("charge.dispute.closed", dispute, null, previous);
+      if (outcome === "won") this.emit("charge.dispute.funds_reinstated", dispute, null);
     }
     return { body: { dispute: clone(dispute) } };
+  }
+
+  private disputeTransaction(amount: number, currency: string, description: string): Dict {
+    const fee = amount < 0 ? 1500 : -1500; // the dispute fee, returned when won
+    return {
+      id: newId("txn", 24),
+      object: "balance_transaction",
+      amount,
+      available_on: this.now(),
+      created: this.now(),
+      currency,
+      description,
+      exchange_rate: null,
+      fee: Math.abs(fee),
+      fee_details: [{ amount: Math.abs(fee), application: null, currency, description: "Dispute fee", type: "stripe_fee" }],
+      net: amount - fee,
+      reporting_category: amount < 0 ? "dispute" : "dispute_reversal",
+      source: null,
+      status: "available",
+      type: "adjustment",
+    };
+  }
+
+  /**
+   * A refund that fails after it was created (the card was closed, say): status failed with a
+   * failure_reason, the charge's amount_refunded drops back; emits refund.failed,
+   * refund.updated and charge.refund.updated (each with the Refund).
+   */
+  private controlFailRefund(refundId: string, body: Dict): ControlResult {
+    const refund = this.get<SObj>(refundId, "refund");
+    if (!refund) return { status: 404, body: { error: `no refund ${refundId}` } };
+    if (refund.status !== "succeeded" && refund.status !== "pending") return { status: 409, body: { error: `refund is ${String(refund.status)}`, refund: clone(refund) } };
+    const charge = this.get<Charge>(refund.charge as string, "charge");
+    const previous = { status: refund.status };
+    refund.status = "failed";
+    refund.failure_reason = typeof body.failure_reason === "string" ? body.failure_reason : "expired_or_canceled_card";
+    refund.failure_balance_transaction = newId("txn", 24);
+    if (charge) {
+      charge.amount_refunded = Math.max(0, charge.amount_refunded - Number(refund.amount));
+      charge.refunded = charge.amount_refunded >= charge.amount;
+    }
+    this.emit("refund.failed", refund, null);
+    this.emit("refund.updated", refund, null, previous);
+    this.emit("charge.refund.updated", refund, null, previous);
+    return { body: { refund: clone(refund), charge: charge ? clone(charge) : null } };
   }
 
   private controlComplete(s: Session, body: Dict): ControlResult {
@@ -2520,11 +2704,17 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
     if (typeof body.amount === "number" && Number.isInteger(body.amount) && body.amount >= 0) {
       const currency = typeof body.currency === "string" ? body.currency.toLowerCase() : s.currency;
       if (currency && currency !== s.currency) {
-        (s as unknown as Dict).currency_conversion = { amount_subtotal: s.amount_subtotal, amount_total: s.amount_total, fx_rate: "1", source_currency: s.currency };
+        // Adaptive pricing: the figures in the creation currency stay in currency_conversion
+        // (Checkout.Session.CurrencyConversion: amount_subtotal, amount_total, fx_rate, source_currency).
+        const original = s.amount_total ?? 0;
+        const rate = original > 0 ? body.amount / original : 1;
+        (s as unknown as Dict).currency_conversion = { amount_subtotal: s.amount_subtotal, amount_total: s.amount_total, fx_rate: String(Number(rate.toPrecision(12))), source_currency: s.currency };
         s.currency = currency;
-      }
-      s.amount_subtotal = body.amount;
+        if (s.amount_subtotal !== null && s.amount_subtotal !== original) s.amount_subtotal = Math.round(s.amount_subtotal * rate);
+        else s.amount_subtotal = body.amount;
+      } else s.amount_subtotal = body.amount + s.total_details.amount_discount - s.total_details.amount_tax;
       s.amount_total = body.amount;
+      this.sessions.get(s.id)!.reported = true;
     }
     const result = this.pay(s, details, authenticated);
     if (result.outcome.kind === "requires_action") {

@@ -19,6 +19,12 @@ import { signedHeaders as stripeSignedHeaders } from "@/lib/payments/providers/s
 import { startStripeSandbox } from "@/lib/payments/providers/stripe/testing/sandbox";
 import type { FaultSpec } from "@/sandbox/core/traffic";
 import { ensureCatalog } from "./fixtures";
+import type { MoneyControls } from "./money-controls";
+import { creemMoneyControls } from "@/lib/payments/providers/creem/testing/money-controls";
+import { dodoMoneyControls } from "@/lib/payments/providers/dodo/testing/money-controls";
+import { faststarMoneyControls } from "@/lib/payments/providers/faststar/testing/money-controls";
+import { recurMoneyControls } from "@/lib/payments/providers/recur/testing/money-controls";
+import { stripeMoneyControls } from "@/lib/payments/providers/stripe/testing/money-controls";
 
 type Json = Record<string, unknown>;
 
@@ -46,6 +52,8 @@ export interface ProviderSandbox {
   cancel(subscriptionId: string): Promise<void>;
   /** A full refund of the payment our Order recorded (`providerPaymentId`) for session `sessionId`. */
   refund(payment: { providerPaymentId: string | null; sessionId: string }): Promise<void>;
+  /** Partial and several refunds, disputes, failed and unpaid renewals, a different paid amount (money-policy tests). */
+  money: MoneyControls;
   stop(): Promise<void>;
 }
 
@@ -76,7 +84,7 @@ type Control = (method: string, path: string, body?: unknown) => Promise<{ statu
 type HelperSandbox = { control: Control; fault(spec: FaultSpec): Promise<void>; stop(): Promise<void> };
 
 /** What differs per provider; everything else is the shared control API under `/_sandbox/<name>/`. */
-type Specific = Pick<ProviderSandbox, "createPath" | "sdkRetries" | "refund"> & {
+type Specific = Pick<ProviderSandbox, "createPath" | "sdkRetries" | "refund" | "money"> & {
   /** Emitted events as `[id, type, exact payload]`, and how the provider signs a payload. */
   emitted(): Promise<[id: string, type: string, payload: string][]>;
   sign(payload: string, id: string): Headers;
@@ -115,6 +123,7 @@ export async function startProviderSandbox(name: ProviderName): Promise<Provider
       sandbox.configureAdapter();
       process.env.STRIPE_WEBHOOK_SECRET = SECRETS.stripe;
       return assemble(name, sandbox, {
+        money: stripeMoneyControls(sandbox),
         createPath: "^/v1/checkout/sessions$",
         sdkRetries: 1, // lib/payments/providers/stripe/client.ts MAX_NETWORK_RETRIES, same Idempotency-Key
         endNow: "cancel",
@@ -128,6 +137,7 @@ export async function startProviderSandbox(name: ProviderName): Promise<Provider
       const sandbox = await startCreemSandbox({ webhookUrl: null, webhookSecret: SECRETS.creem });
       sandbox.configureAdapter();
       return assemble(name, sandbox, {
+        money: creemMoneyControls(sandbox),
         createPath: "^/v1/checkouts$",
         sdkRetries: 0, // retryConfig "none": Creem takes no idempotency key
         endNow: "cancel",
@@ -141,6 +151,7 @@ export async function startProviderSandbox(name: ProviderName): Promise<Provider
       const sandbox = await startDodoSandbox({ webhookUrl: null, webhookSecret: SECRETS.dodo });
       sandbox.configureAdapter();
       return assemble(name, sandbox, {
+        money: dodoMoneyControls(sandbox),
         createPath: "^/checkouts$",
         sdkRetries: 1, // lib/payments/providers/dodo/client.ts MAX_RETRIES, without an idempotency key
         endNow: "cancel",
@@ -153,6 +164,7 @@ export async function startProviderSandbox(name: ProviderName): Promise<Provider
       const sandbox = await startRecurSandbox({ webhookUrl: null, webhookSecret: SECRETS.recur });
       sandbox.configureAdapter();
       return assemble(name, sandbox, {
+        money: recurMoneyControls(sandbox),
         createPath: "^/v1/checkout/sessions$",
         sdkRetries: 0, // our fetch client never retries: Recur documents no idempotency key
         endNow: "expire", // Recur's "cancel" ends at the period's end
@@ -165,6 +177,7 @@ export async function startProviderSandbox(name: ProviderName): Promise<Provider
       const sandbox = await startFaststarSandbox({ webhookUrl: null, webhookSecret: SECRETS.faststar });
       sandbox.configureAdapter({ webhookSecret: SECRETS.faststar });
       return assemble(name, sandbox, {
+        money: faststarMoneyControls(sandbox),
         createPath: "^/api/v1/public/checkout/sessions$",
         sdkRetries: 0, // our fetch client never retries; it sends Idempotency-Key
         endNow: "cancel",

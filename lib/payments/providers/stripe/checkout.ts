@@ -140,7 +140,8 @@ export async function createStripeCheckout(request: CheckoutRequest): Promise<Cr
 export async function getStripeCheckout(providerSessionId: string): Promise<CheckoutState> {
   const stripe = stripeClient();
   const session = (await callStripe("read a checkout session", () =>
-    stripe.checkout.sessions.retrieve(providerSessionId, { expand: ["subscription", "payment_intent"] }),
+    // total_details.breakdown (includable): the tax rates say whether the total includes the tax.
+    stripe.checkout.sessions.retrieve(providerSessionId, { expand: ["subscription", "payment_intent", "total_details.breakdown"] }),
   )) as unknown as Json;
   // A server that ignores `expand` returns ids only: fetch the subscription explicitly.
   if (typeof session.subscription === "string") {

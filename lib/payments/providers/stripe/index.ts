@@ -7,7 +7,7 @@ import {
   stripeCapabilities,
 } from "./checkout";
 import { stripeDeploymentMode } from "./config";
-import { normalizeStripeEvent, verifyStripeWebhook } from "./webhooks";
+import { normalizeStripeEvent, verifyStripeWebhookResolved } from "./webhooks";
 
 /** Stripe Checkout Sessions (hosted page), through the official SDK. */
 export const stripeProvider: PaymentProvider = {
@@ -15,7 +15,7 @@ export const stripeProvider: PaymentProvider = {
   capabilities: stripeCapabilities,
   createCheckout: createStripeCheckout,
   getCheckout: getStripeCheckout,
-  verifyWebhook: verifyStripeWebhook,
+  verifyWebhook: verifyStripeWebhookResolved,
   normalizeStoredEvent: (raw) => normalizeStripeEvent(raw),
   cancelSubscriptionAtPeriodEnd: cancelStripeSubscriptionAtPeriodEnd,
   deploymentMode: () => stripeDeploymentMode(),

@@ -50,30 +50,73 @@ export function ourCheckoutIdOf(object: Json): string | null {
   return str(object.client_reference_id) ?? metadataValue(object, "checkout_id");
 }
 
-export function sessionAmounts(session: Json): Amounts {
+/**
+ * Whether the session's `amount_total` includes its tax, from what the session itself says:
+ * the tax rates of `total_details.breakdown` (expanded) when listed, else the arithmetic of
+ * its figures (Stripe: `amount_subtotal` is before discounts and exclusive taxes, so an
+ * inclusive tax is inside it). null when no tax was charged or the figures do not tell.
+ */
+export function sessionTaxInclusive(session: Json): boolean | null {
   const totalDetails = isObject(session.total_details) ? session.total_details : {};
   const tax = num(totalDetails.amount_tax);
-  // Adaptive pricing: the buyer paid in their currency; `currency_conversion` has the same
-  // totals in the price's (our) currency. Its tax is the total above the subtotal there.
-  const conversion = isObject(session.currency_conversion) ? session.currency_conversion : null;
-  const sourceCurrency = conversion ? str(conversion.source_currency) : null;
-  const convertedSubtotal = conversion ? num(conversion.amount_subtotal) : null;
-  const convertedTotal = conversion ? num(conversion.amount_total) : null;
+  if (!tax) return null;
+  const breakdown = isObject(totalDetails.breakdown) ? totalDetails.breakdown : null;
+  const rates = breakdown && Array.isArray(breakdown.taxes) ? breakdown.taxes : [];
+  const inclusive = rates.map((entry) => (isObject(entry) && isObject(entry.rate) && typeof entry.rate.inclusive === "boolean" ? entry.rate.inclusive : null));
+  if (inclusive.length && inclusive.every((value) => value === true)) return true;
+  if (inclusive.length && inclusive.every((value) => value === false)) return false;
+  if (inclusive.length) return null; // mixed, or rates without the flag
+  const subtotal = num(session.amount_subtotal);
+  const total = num(session.amount_total);
+  if (subtotal === null || total === null) return null;
+  const beforeTax = subtotal - (num(totalDetails.amount_discount) ?? 0) + (num(totalDetails.amount_shipping) ?? 0);
+  if (total === beforeTax + tax) return false;
+  if (total === beforeTax) return true;
+  return null;
+}
+
+export function sessionAmounts(session: Json): Amounts {
+  const totalDetails = isObject(session.total_details) ? session.total_details : {};
+  const subtotal = num(session.amount_subtotal);
+  const total = num(session.amount_total);
+  const tax = num(totalDetails.amount_tax);
+  const taxInclusive = sessionTaxInclusive(session);
   return {
-    subtotal: num(session.amount_subtotal),
+    subtotal,
     tax,
-    total: num(session.amount_total),
+    total,
     currency: str(session.currency),
-    converted:
-      conversion && sourceCurrency
-        ? {
-            subtotal: convertedSubtotal,
-            tax: tax && convertedTotal !== null && convertedSubtotal !== null ? convertedTotal - convertedSubtotal : null,
-            total: convertedTotal,
-            currency: sourceCurrency,
-          }
-        : null,
+    taxInclusive,
+    converted: convertedAmounts(session, { subtotal, tax, total, taxInclusive }),
   };
+}
+
+/**
+ * Adaptive pricing: the buyer paid in their currency and `currency_conversion` carries the
+ * figures in the session's creation currency (`source_currency`: ours, from the catalog). The
+ * pinned API version gives amount_subtotal/amount_total there; its tax is read from
+ * `currency_conversion.total_details` when present, else derived: exact when the tax was
+ * added on top with nothing else between subtotal and total, else in proportion to the totals.
+ */
+function convertedAmounts(
+  session: Json,
+  presented: { subtotal: number | null; tax: number | null; total: number | null; taxInclusive: boolean | null },
+): Amounts["converted"] {
+  const conversion = isObject(session.currency_conversion) ? session.currency_conversion : null;
+  const currency = conversion ? str(conversion.source_currency) : null;
+  if (!conversion || !currency) return null;
+  const subtotal = num(conversion.amount_subtotal);
+  const total = num(conversion.amount_total);
+  const details = isObject(conversion.total_details) ? conversion.total_details : null;
+  const sessionDetails = isObject(session.total_details) ? session.total_details : {};
+  let tax = details ? num(details.amount_tax) : null;
+  if (tax === null && presented.tax !== null) {
+    const nothingElse = !num(sessionDetails.amount_discount) && !num(sessionDetails.amount_shipping);
+    if (presented.tax === 0) tax = 0;
+    else if (presented.taxInclusive === false && nothingElse && subtotal !== null && total !== null) tax = total - subtotal;
+    else if (total !== null && presented.total) tax = Math.round((presented.tax * total) / presented.total);
+  }
+  return { subtotal, tax, total, currency: currency.toLowerCase() };
 }
 
 const SUBSCRIPTION_STATUS: Record<string, SubscriptionStatus> = {
@@ -149,16 +192,23 @@ export function checkoutStateFromSession(session: Json, status = sessionStatus(s
   };
 }
 
-/** A Refund that moves (or moved) money back: pending and succeeded count; failed/canceled do not. */
+/** Refund statuses that move money back (pending: on its way). requires_action, failed, canceled do not count. */
+const COUNTED_REFUND_STATUSES = new Set(["succeeded", "pending"]);
+
+/** One Refund object as a neutral refund, or null when it does not (or no longer does) count. */
 export function refundSnapshot(refund: Json): RefundSnapshot | null {
   const id = str(refund.id);
   const amount = num(refund.amount);
   const status = str(refund.status);
-  if (!id || amount === null || status === "failed" || status === "canceled") return null;
+  if (!id || amount === null || (status !== null && !COUNTED_REFUND_STATUSES.has(status))) return null;
   return { id, amount, currency: str(refund.currency) };
 }
 
-/** charge.refunded: the Charge object (amount_refunded is Stripe's running total). */
+/**
+ * charge.refunded: the Charge object. `amount_refunded` is Stripe's running total; `refunds`
+ * lists each refund only where the payload includes it (API versions before 2022-11-15, or an
+ * expanded read: the pinned version's events leave it out, refund.created names each one).
+ */
 export function paymentFromCharge(charge: Json): PaymentSnapshot | null {
   const id = idOf(charge.payment_intent) ?? str(charge.id);
   if (!id) return null;
@@ -170,33 +220,43 @@ export function paymentFromCharge(charge: Json): PaymentSnapshot | null {
     amount,
     amountRefunded,
     currency: str(charge.currency),
-    refunded: charge.refunded === true || (amount !== null && amountRefunded !== null && amountRefunded >= amount),
+    refunded: charge.refunded === true || (amount !== null && amountRefunded !== null && amount > 0 && amountRefunded >= amount),
     refunds: listed.flatMap((refund) => (isObject(refund) ? (refundSnapshot(refund) ?? []) : [])),
   };
 }
 
-/** refund.created / refund.updated / charge.refund.updated: one Refund object. */
+/**
+ * refund.created / refund.updated / refund.failed / charge.refund.updated: one Refund object.
+ * Its payment: the PaymentIntent, else the charge (expanded or not). refunds: [] when it does
+ * not count (failed, canceled, requires_action).
+ */
 export function paymentFromRefund(refund: Json): PaymentSnapshot | null {
-  const id = idOf(refund.payment_intent) ?? idOf(refund.charge);
+  const charge = isObject(refund.charge) ? refund.charge : null;
+  const id = idOf(refund.payment_intent) ?? (charge ? idOf(charge.payment_intent) : null) ?? idOf(refund.charge);
   if (!id) return null;
   const snapshot = refundSnapshot(refund);
   return { id, currency: str(refund.currency), refunds: snapshot ? [snapshot] : [] };
 }
 
-/** charge.dispute.*: won (or an inquiry closed without a chargeback) returns the money; lost does not. */
+/**
+ * charge.dispute.*: Dispute.status won, warning_closed (an inquiry closed without a
+ * chargeback) and prevented (stopped before a chargeback: any money back goes through a refund,
+ * reported as one) → won; lost → lost; the rest (needs_response, under_review, warning_*,
+ * appeal_*) → open.
+ */
 export function disputeSnapshot(dispute: Json): DisputeSnapshot | null {
   const id = str(dispute.id);
   if (!id) return null;
   const status = str(dispute.status);
   return {
     id,
-    status: status === "won" || status === "warning_closed" ? "won" : status === "lost" ? "lost" : "open",
+    status: status === "won" || status === "warning_closed" || status === "prevented" ? "won" : status === "lost" ? "lost" : "open",
     amount: num(dispute.amount),
     currency: str(dispute.currency),
   };
 }
 
-/** charge.dispute.created: the Dispute object. */
+/** The disputed payment: the PaymentIntent, else the charge's. */
 export function paymentFromDispute(dispute: Json): PaymentSnapshot | null {
   const charge = isObject(dispute.charge) ? dispute.charge : null;
   const id = idOf(dispute.payment_intent) ?? (charge ? idOf(charge.payment_intent) : null) ?? idOf(dispute.charge);
@@ -204,16 +264,26 @@ export function paymentFromDispute(dispute: Json): PaymentSnapshot | null {
   return { id, amount: num(dispute.amount), currency: str(dispute.currency), disputeId: str(dispute.id) };
 }
 
+/** An InvoicePayment's payment: its PaymentIntent, else its charge (`payment.type` charge). Canceled/open ones paid nothing. */
+export function invoicePaymentId(entry: Json): string | null {
+  const status = str(entry.status);
+  if (status !== null && status !== "paid") return null;
+  const payment = isObject(entry.payment) ? entry.payment : null;
+  return payment ? (idOf(payment.payment_intent) ?? idOf(payment.charge)) : null;
+}
+
 /**
- * The PaymentIntent that paid an invoice: `payments.data[].payment.payment_intent` since API
- * version 2025-03-31 (the pinned SDK's), `payment_intent` on older versions.
+ * The PaymentIntent that paid an invoice, where the payload carries it: `payments` (an
+ * includable list since API version 2025-03-31, the pinned SDK's: present only when expanded,
+ * never in events — see resolveInvoicePayment in webhooks.ts) or `payment_intent` / `charge`
+ * (older versions).
  */
 export function invoicePaymentIntent(invoice: Json): string | null {
-  const payments = isObject(invoice.payments) && Array.isArray(invoice.payments.data) ? invoice.payments.data : [];
-  for (const entry of payments) {
-    const payment = isObject(entry) && isObject(entry.payment) ? entry.payment : null;
-    const intent = payment ? idOf(payment.payment_intent) ?? idOf(payment.charge) : null;
-    if (intent && (!isObject(entry) || str(entry.status) !== "canceled")) return intent;
+  const payments = isObject(invoice.payments) && Array.isArray(invoice.payments.data) ? invoice.payments.data.filter(isObject) : [];
+  const ordered = [...payments.filter((entry) => entry.is_default === true), ...payments.filter((entry) => entry.is_default !== true)];
+  for (const entry of ordered) {
+    const id = invoicePaymentId(entry);
+    if (id) return id;
   }
   return idOf(invoice.payment_intent) ?? idOf(invoice.charge);
 }

@@ -123,7 +123,8 @@ describe("stripe event normalization", () => {
 
   it("marks unknown types as ignored and refuses malformed envelopes", () => {
     expect(normalizeStripeEvent(envelope("customer.created", { id: "cus_1" })).kind).toBe("ignored");
-    expect(normalizeStripeEvent(envelope("invoice.paid", { id: "in_2", lines: { data: [] } })).kind).toBe("ignored");
+    // A paid invoice is money: carried even without a subscription (billing decides what it is).
+    expect(normalizeStripeEvent(envelope("invoice.paid", { id: "in_2", lines: { data: [] } }))).toMatchObject({ kind: "invoice.paid", subscriptionId: null, invoice: { id: "in_2" } });
     expect(() => normalizeStripeEvent({ id: "evt_x", type: "x" })).toThrow(WebhookVerificationError);
   });
 });

@@ -2,6 +2,7 @@ import "server-only";
 import Stripe from "stripe";
 import { WebhookVerificationError } from "@/lib/payments/errors";
 import type { PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
+import { callStripe, stripeClient } from "./client";
 import { stripeWebhookSecret } from "./config";
 import {
   checkoutStateFromSession,
@@ -9,6 +10,7 @@ import {
   idOf,
   disputeSnapshot,
   invoiceDetails,
+  invoicePaymentId,
   invoicePaymentIntent,
   invoiceSnapshot,
   isObject,
@@ -40,6 +42,31 @@ export function verifyStripeWebhook(rawBody: string, headers: Headers): PaymentE
     throw new WebhookVerificationError(`Invalid Stripe webhook signature: ${reason}`, { cause: error });
   }
   return normalizeStripeEvent(event);
+}
+
+/**
+ * verifyWebhook as the provider exposes it: verifies and normalizes, then completes a paid
+ * invoice with the PaymentIntent that paid it. On the pinned API version (2025-03-31 and
+ * later) the Invoice no longer has `payment_intent` and its `payments` list is includable
+ * only (never in an event payload), so it is read server-to-server:
+ * GET /v1/invoice_payments?invoice=…&status=paid. Refunds and disputes name that
+ * PaymentIntent, so the invoice's Order must carry it. A failed read throws (the webhook
+ * answers 502 and Stripe retries).
+ */
+export async function verifyStripeWebhookResolved(rawBody: string, headers: Headers): Promise<PaymentEvent> {
+  return resolveInvoicePayment(verifyStripeWebhook(rawBody, headers));
+}
+
+/** invoice.paid without a payment in its payload: the paid InvoicePayment's PaymentIntent, from the API. */
+export async function resolveInvoicePayment(event: PaymentEvent, stripe?: Stripe): Promise<PaymentEvent> {
+  const invoice = event.invoice;
+  if (event.kind !== "invoice.paid" || event.payment || !invoice || !event.subscriptionId || !invoice.amountPaid) return event;
+  const client = stripe ?? stripeClient();
+  const list = await callStripe("read an invoice's payments", () => client.invoicePayments.list({ invoice: invoice.id, status: "paid", limit: 10 }));
+  const entries = (list.data as unknown as Json[]).filter(isObject);
+  const ordered = [...entries.filter((entry) => entry.is_default === true), ...entries.filter((entry) => entry.is_default !== true)];
+  const id = ordered.map(invoicePaymentId).find((value): value is string => value !== null) ?? null;
+  return id ? { ...event, payment: { id, amount: invoice.amountPaid, currency: invoice.currency } } : event;
 }
 
 /** A verified Stripe event envelope → PaymentEvent. Exported for tests. */
@@ -113,8 +140,8 @@ export function normalizeStripeEvent(event: unknown): PaymentEvent {
       };
     }
     case "invoice.paid": {
+      // Carried even without a subscription (a one-off invoice): billing decides, nothing is dropped here.
       const details = invoiceDetails(object);
-      if (!details.subscriptionId) return ignored(); // a one-off invoice: nothing to extend
       const invoice = invoiceSnapshot(object);
       const paymentId = invoicePaymentIntent(object);
       return {
@@ -122,37 +149,34 @@ export function normalizeStripeEvent(event: unknown): PaymentEvent {
         kind: "invoice.paid",
         subscriptionId: details.subscriptionId,
         ourCheckoutId: details.ourCheckoutId,
+        customerId: idOf(object.customer),
         periodEnd: details.periodEnd,
         invoice,
         payment: paymentId ? { id: paymentId, amount: invoice?.amountPaid ?? null, currency: invoice?.currency ?? null } : null,
       };
     }
-    case "charge.refunded": {
-      const payment = paymentFromCharge(object);
-      if (!payment) return ignored();
-      return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOf(object) };
-    }
+    case "charge.refunded":
+      return { ...base, kind: "payment.refunded", payment: paymentFromCharge(object), ourCheckoutId: ourCheckoutIdOf(object) };
     case "refund.created":
     case "refund.updated":
-    case "charge.refund.updated": {
-      const payment = paymentFromRefund(object);
-      if (!payment) return ignored();
-      return { ...base, kind: "payment.refunded", payment, ourCheckoutId: ourCheckoutIdOf(object) };
-    }
+    case "refund.failed":
+    case "charge.refund.updated":
+      // The Refund object (charge.refund.updated too). Its metadata is the refund's, not ours.
+      return { ...base, kind: "payment.refunded", payment: paymentFromRefund(object) };
     case "charge.dispute.created":
     case "charge.dispute.closed": {
-      const payment = paymentFromDispute(object);
-      const dispute = disputeSnapshot(object);
-      if (!payment || !dispute) return ignored();
       const closed = base.type === "charge.dispute.closed";
+      const dispute = disputeSnapshot(object);
       return {
         ...base,
         kind: closed ? "dispute.closed" : "dispute.created",
-        payment,
-        dispute: closed ? dispute : { ...dispute, status: "open" },
-        ourCheckoutId: ourCheckoutIdOf(object),
+        payment: paymentFromDispute(object),
+        dispute: dispute && !closed ? { ...dispute, status: "open" } : dispute,
       };
     }
+    // charge.dispute.updated / funds_withdrawn / funds_reinstated repeat what created/closed
+    // say; invoice.payment_failed is followed by customer.subscription.updated (past_due);
+    // invoice_payment.paid repeats invoice.paid.
     default:
       return ignored();
   }

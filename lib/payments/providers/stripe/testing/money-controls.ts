@@ -1,6 +1,12 @@
 // Test-only: the money-policy controls (lib/billing/testing/money-controls.ts) on the Stripe
-// sandbox. Refunds go through the official SDK (refunds.create, partial amounts allowed);
-// the rest through the sandbox's control API. Never imported by app code.
+// sandbox. Refunds go through the official SDK (refunds.create: partial and several allowed,
+// each emitting charge.refunded with the running amount_refunded, then refund.created); the rest
+// through the sandbox's control API (sandbox/providers/stripe.ts, "control API"):
+//   POST /_sandbox/stripe/sessions/:id/complete            {card, amount, currency?}  payDifferentAmount
+//   POST /_sandbox/stripe/payment_intents/:id/dispute      {outcome: open|won|lost}   dispute
+//   POST /_sandbox/stripe/subscriptions/:id/advance        {action: payment_failed}   failRenewal
+//   POST /_sandbox/stripe/subscriptions/:id/advance        {action: unpaid}           markUnpaid
+// Never imported by app code.
 import type { MoneyControls } from "@/lib/billing/testing/money-controls";
 import type { StripeSandbox } from "./sandbox";
 
