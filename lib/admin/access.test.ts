@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { db } from "@/lib/db";
 import { createUser } from "@/lib/billing/testing/fixtures";
-import { isVerifiedAdmin } from "./access";
+import { isVerifiedAdmin } from "./verified-admin";
 
 describe("admin rights need an email the sign-in method verified", () => {
   it("an ADMIN_EMAILS address that is not verified (e.g. an OAuth sign-in) is not an admin; verified, it is", async () => {
