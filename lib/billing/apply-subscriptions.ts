@@ -247,7 +247,8 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
     await syncPlanGrant(tx, row.id);
     return { status: "applied", note: `invoice ${invoice?.id} paid ${invoice?.amountPaid} of ${invoice?.amountDue}: period not extended`, checkoutId: row.checkoutId ?? undefined };
   }
-  let periodEnd = event.periodEnd ?? null;
+  const reportedPeriodEnd = event.periodEnd ?? null;
+  let periodEnd = reportedPeriodEnd;
   if (!periodEnd) {
     // An invoice that names no period (Dodo's renewal payment) pays one interval past the last
     // paid one — once per invoice, and only after the checkout's own period is known.
@@ -257,7 +258,9 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
     periodEnd = addInterval(row.paidThrough, price?.interval ?? "month");
   }
   const data: { currentPeriodEnd?: Date; paidThrough?: Date } = {};
-  if (!row.currentPeriodEnd || periodEnd.getTime() > row.currentPeriodEnd.getTime()) data.currentPeriodEnd = periodEnd;
+  // The provider's period is what it reports; a period we derived only moves what is paid (else
+  // its subscription events and this one would overwrite each other in delivery order).
+  if (!row.currentPeriodEnd || (reportedPeriodEnd && periodEnd.getTime() > row.currentPeriodEnd.getTime())) data.currentPeriodEnd = periodEnd;
   // A held checkout's subscription is not paid for as priced: its period waits for the admin.
   if (!checkoutHeld && (!row.paidThrough || periodEnd.getTime() > row.paidThrough.getTime())) data.paidThrough = periodEnd;
   if (Object.keys(data).length) await tx.subscription.update({ where: { id: row.id }, data });

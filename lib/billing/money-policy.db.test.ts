@@ -7,6 +7,7 @@ import { db } from "@/lib/db";
 import { decideHeldCheckout } from "@/lib/billing/apply";
 import { creditsBalance, getAccess } from "@/lib/billing/entitlements";
 import { recordAndApplyEvent } from "@/lib/billing/webhooks";
+import { addInterval } from "@/lib/billing/money-policy";
 import { WebhookProcessingError } from "@/lib/billing/errors";
 import { createUser, ensureCatalog } from "@/lib/billing/testing/fixtures";
 import { PROVIDER_NAMES, type Amounts, type PaymentEvent, type ProviderName, type SubscriptionStatus } from "@/lib/payments/types";
@@ -14,6 +15,7 @@ import { PROVIDER_NAMES, type Amounts, type PaymentEvent, type ProviderName, typ
 beforeAll(ensureCatalog);
 
 const DAY = 86_400_000;
+const addMonth = (from: Date) => addInterval(from, "month");
 let sequence = 0;
 
 function event(provider: ProviderName, kind: PaymentEvent["kind"], fields: Partial<PaymentEvent> = {}): PaymentEvent {
@@ -262,6 +264,20 @@ describe.each(PROVIDER_NAMES)("money policy on %s events", (provider) => {
         event(provider, "invoice.paid", { subscriptionId, periodEnd: new Date(Date.now() + 60 * DAY), payment: { id: `pay_${randomUUID()}`, amount: 100 }, invoice: { id: `in_${randomUUID()}`, firstPayment: false, amountDue: 900, amountPaid: 100, currency: "usd" } }),
       );
       expect((await getAccess(user.id)).plan?.periodEnd?.getTime()).toBe(firstPeriodEnd.getTime());
+    });
+    it("a renewal whose invoice names no period pays one interval once; the period stays as the provider's subscription events report it", async () => {
+      const { user, subscriptionId, firstPeriodEnd } = await paidSubscription(provider);
+      // The provider's own next period end, a moment off ours (its payment and its subscription
+      // are stamped at different instants), arriving before the periodless renewal payment.
+      const reportedEnd = new Date(addMonth(firstPeriodEnd).getTime() - 1);
+      await recordAndApplyEvent(event(provider, "subscription.updated", { subscriptionId, subscription: subscriptionSnapshot(subscriptionId, "active", reportedEnd) }));
+      const renewal = event(provider, "invoice.paid", { subscriptionId, payment: { id: `pay_${randomUUID()}`, amount: 900 }, invoice: { id: `in_${randomUUID()}`, firstPayment: false, amountDue: 900, amountPaid: 900, currency: "usd" } });
+      await recordAndApplyEvent(renewal);
+      await recordAndApplyEvent({ ...renewal, eventId: `${renewal.eventId}_again` });
+      const row = await db.subscription.findFirstOrThrow({ where: { providerSubscriptionId: subscriptionId } });
+      expect(row.paidThrough?.getTime()).toBe(addMonth(firstPeriodEnd).getTime());
+      expect(row.currentPeriodEnd?.getTime()).toBe(reportedEnd.getTime());
+      expect((await getAccess(user.id)).plan?.periodEnd?.getTime()).toBe(addMonth(firstPeriodEnd).getTime());
     });
   });
 
