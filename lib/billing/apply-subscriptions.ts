@@ -226,6 +226,7 @@ export async function applySubscriptionEvent(tx: Tx, event: PaymentEvent): Promi
  * disputes will carry), and — only when paid in full — the paid period moves forward.
  */
 export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<ApplyOutcome> {
+  if (event.invoice?.firstPayment === true) await lockCheckoutOfSubscription(tx, event);
   if (event.subscription) {
     const outcome = await applySubscriptionEvent(tx, event);
     if (outcome.status === "ignored" && !event.subscriptionId) return outcome;
@@ -266,6 +267,22 @@ export async function applyInvoicePaid(tx: Tx, event: PaymentEvent): Promise<App
   if (Object.keys(data).length) await tx.subscription.update({ where: { id: row.id }, data });
   await syncPlanGrant(tx, row.id);
   return { status: "applied", note: order ? undefined : "nothing charged", checkoutId: row.checkoutId ?? undefined };
+}
+
+/**
+ * The first invoice may insert the checkout's Order, which the completion inserts holding the
+ * Checkout lock before it takes the Subscription's: taken here in that order too (Checkout →
+ * Subscription), so the two wait for each other instead of deadlocking.
+ */
+async function lockCheckoutOfSubscription(tx: Tx, event: PaymentEvent): Promise<void> {
+  const id = event.subscriptionId ?? event.subscription?.id;
+  if (!id) return;
+  const known = await tx.subscription.findUnique({
+    where: { provider_providerSubscriptionId: { provider: event.provider, providerSubscriptionId: id } },
+    select: { checkoutId: true },
+  });
+  const checkoutId = known?.checkoutId ?? event.subscription?.ourCheckoutId ?? event.ourCheckoutId ?? null;
+  if (checkoutId) await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${checkoutId} FOR UPDATE`;
 }
 
 /** Whether this invoice (or its payment) already has its Order, i.e. was applied before. */

@@ -1,5 +1,5 @@
 import "server-only";
-import { db } from "@/lib/db";
+import { moneyTransaction } from "./transaction";
 import type { Order, Prisma } from "@/lib/generated/prisma/client";
 import type { CheckoutStatus } from "@/lib/generated/prisma/enums";
 import type { CheckoutState, PaymentEvent, PaymentEventKind, ProviderName } from "@/lib/payments/types";
@@ -29,7 +29,7 @@ export type { ApplyOutcome, Tx } from "./apply-common";
 /** Applies one verified change. With `tx`, inside the caller's transaction; else in its own. */
 export async function applyEvent(event: PaymentEvent, options: { tx?: Tx } = {}): Promise<ApplyOutcome> {
   if (options.tx) return applyWithin(options.tx, event);
-  return db.$transaction((tx) => applyWithin(tx, event), { timeout: 15_000, maxWait: 10_000 });
+  return moneyTransaction((tx) => applyWithin(tx, event));
 }
 
 /** A provider's authoritative session state (from getCheckout) as a change to apply. */
@@ -269,30 +269,27 @@ export type ReviewDecision = "grant" | "refund";
  * then lands on this checkout's order) and grants nothing. Once decided, it stays decided.
  */
 export async function decideHeldCheckout(checkoutId: string, decision: ReviewDecision, decidedBy: string): Promise<{ status: CheckoutStatus }> {
-  return db.$transaction(
-    async (tx) => {
-      await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${checkoutId} FOR UPDATE`;
-      const checkout = await tx.checkout.findUnique({ where: { id: checkoutId }, include: checkoutWithItems });
-      if (!checkout) throw new Error(`no checkout ${checkoutId}`);
-      if (checkout.status !== "held" || checkout.reviewDecision) {
-        throw new Error(`checkout ${checkoutId} is ${checkout.status}${checkout.reviewDecision ? ` (decided: ${checkout.reviewDecision})` : ""}, not waiting for review`);
-      }
-      const reviewed = { reviewDecision: decision, reviewedBy: decidedBy, reviewedAt: new Date() };
-      if (decision === "refund") {
-        await tx.checkout.update({ where: { id: checkoutId }, data: reviewed });
-        return { status: "held" as const };
-      }
-      await tx.checkout.update({ where: { id: checkoutId }, data: { ...reviewed, status: "complete" } });
-      const subscriptions: SubscriptionRow[] = [];
-      for (const row of await tx.subscription.findMany({ where: { checkoutId }, select: { id: true }, orderBy: { id: "asc" } })) {
-        await tx.$queryRaw`SELECT id FROM "Subscription" WHERE id = ${row.id} FOR UPDATE`;
-        subscriptions.push(await tx.subscription.findUniqueOrThrow({ where: { id: row.id } }));
-      }
-      const order = await tx.order.findUnique({ where: { checkoutId } });
-      if (!order) throw new Error(`held checkout ${checkoutId} has no order`);
-      await fulfil(tx, checkout, order, checkout.completedAt ?? new Date(), subscriptions);
-      return { status: "complete" as const };
-    },
-    { timeout: 15_000, maxWait: 10_000 },
-  );
+  return moneyTransaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${checkoutId} FOR UPDATE`;
+    const checkout = await tx.checkout.findUnique({ where: { id: checkoutId }, include: checkoutWithItems });
+    if (!checkout) throw new Error(`no checkout ${checkoutId}`);
+    if (checkout.status !== "held" || checkout.reviewDecision) {
+      throw new Error(`checkout ${checkoutId} is ${checkout.status}${checkout.reviewDecision ? ` (decided: ${checkout.reviewDecision})` : ""}, not waiting for review`);
+    }
+    const reviewed = { reviewDecision: decision, reviewedBy: decidedBy, reviewedAt: new Date() };
+    if (decision === "refund") {
+      await tx.checkout.update({ where: { id: checkoutId }, data: reviewed });
+      return { status: "held" as const };
+    }
+    await tx.checkout.update({ where: { id: checkoutId }, data: { ...reviewed, status: "complete" } });
+    const subscriptions: SubscriptionRow[] = [];
+    for (const row of await tx.subscription.findMany({ where: { checkoutId }, select: { id: true }, orderBy: { id: "asc" } })) {
+      await tx.$queryRaw`SELECT id FROM "Subscription" WHERE id = ${row.id} FOR UPDATE`;
+      subscriptions.push(await tx.subscription.findUniqueOrThrow({ where: { id: row.id } }));
+    }
+    const order = await tx.order.findUnique({ where: { checkoutId } });
+    if (!order) throw new Error(`held checkout ${checkoutId} has no order`);
+    await fulfil(tx, checkout, order, checkout.completedAt ?? new Date(), subscriptions);
+    return { status: "complete" as const };
+  });
 }

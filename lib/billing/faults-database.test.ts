@@ -11,6 +11,7 @@ import { httpErrorFor } from "@/lib/payments/errors";
 import { createCheckout } from "./create-checkout";
 import { creditsBalance, getAccess } from "./entitlements";
 import { WebhookProcessingError } from "./errors";
+import { syncCheckout } from "./sync-checkout";
 import { PROVIDERS, deliverEvent, withProviderSandboxes, HTTPS_APP_URL, type ProviderEvent } from "./testing/provider-sandboxes";
 import { createUser } from "./testing/fixtures";
 
@@ -109,5 +110,69 @@ describe("the database fails while a verified event is being applied", () => {
       expect(await db.subscription.count({ where: { userId: user.id } })).toBe(1);
       expect((await getAccess(user.id)).plan).toMatchObject({ key: "starter", status: "active" });
     }
+  });
+});
+
+describe("a deadlock (or serialization failure) rolls the transaction back", () => {
+  /** Makes PostgreSQL report a deadlock on the first `times` INSERTs into Order for `userId`. */
+  async function deadlockOnOrderInsert(userId: string, times: number): Promise<() => Promise<void>> {
+    if (!/^[A-Za-z0-9_-]+$/.test(userId)) throw new Error(`unexpected user id ${userId}`);
+    const name = `test_deadlock_${randomUUID().replace(/-/g, "")}`;
+    // A sequence, because it is not rolled back with the transaction that the error aborts.
+    await db.$executeRawUnsafe(`CREATE SEQUENCE "${name}"`);
+    await db.$executeRawUnsafe(`
+      CREATE FUNCTION "${name}"() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW."userId" = '${userId}' AND nextval('"${name}"') <= ${times} THEN
+          RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER "${name}" BEFORE INSERT ON "Order" FOR EACH ROW EXECUTE FUNCTION "${name}"()`);
+    return async () => {
+      await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS "${name}" ON "Order"`);
+      await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS "${name}"()`);
+      await db.$executeRawUnsafe(`DROP SEQUENCE IF EXISTS "${name}"`);
+    };
+  }
+
+  it.each(["stripe", "dodo"] as const)("%s: the success page's sync and a webhook run again and apply once; a persistent one fails (500)", async (provider) => {
+    const sandbox = sandboxFor(provider);
+    const user = await createUser();
+    const created = await createCheckout({ userId: user.id, email: user.email, priceId: "credits_100_pack", appUrl: HTTPS_APP_URL }, { provider: getProvider(provider) });
+    const { providerSessionId } = await db.checkout.findUniqueOrThrow({ where: { id: created.id } });
+    await sandbox.pay(providerSessionId!);
+
+    let restore = await deadlockOnOrderInsert(user.id, 2);
+    try {
+      expect((await syncCheckout(created.id, { userId: user.id })).status).toBe("complete");
+    } finally {
+      await restore();
+    }
+    expect(await creditsBalance(user.id)).toBe(100);
+
+    const other = await createUser();
+    const second = await createCheckout({ userId: other.id, email: other.email, priceId: "credits_100_pack", appUrl: HTTPS_APP_URL }, { provider: getProvider(provider) });
+    const secondRow = await db.checkout.findUniqueOrThrow({ where: { id: second.id } });
+    const before = (await sandbox.events()).length;
+    await sandbox.pay(secondRow.providerSessionId!);
+    const webhooks = (await sandbox.events()).slice(before);
+    restore = await deadlockOnOrderInsert(other.id, 1_000);
+    const failures: unknown[] = [];
+    try {
+      for (const event of webhooks) await deliverEvent(event).catch((error: unknown) => failures.push(error));
+    } finally {
+      await restore();
+    }
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) expect(httpErrorFor(failure as Error).status).toBe(500);
+    expect(await creditsBalance(other.id)).toBe(0);
+    restore = await deadlockOnOrderInsert(other.id, 1);
+    try {
+      for (const event of webhooks) await deliverEvent(event);
+    } finally {
+      await restore();
+    }
+    expect(await creditsBalance(other.id)).toBe(100);
   });
 });

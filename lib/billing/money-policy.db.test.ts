@@ -279,6 +279,24 @@ describe.each(PROVIDER_NAMES)("money policy on %s events", (provider) => {
       expect(row.currentPeriodEnd?.getTime()).toBe(reportedEnd.getTime());
       expect((await getAccess(user.id)).plan?.periodEnd?.getTime()).toBe(addMonth(firstPeriodEnd).getTime());
     });
+    it("the completion and the first invoice of a known subscription, applied at once, both apply (no deadlock on the checkout's order)", async () => {
+      for (let round = 0; round < 8; round++) {
+        const user = await createUser();
+        const checkout = await openCheckout(provider, user.id, "starter_monthly");
+        const subscriptionId = `sub_${randomUUID()}`;
+        // Past the month the completion alone would pay (from its own time), so the invoice's period shows.
+        const periodEnd = addMonth(new Date(Date.now() + DAY));
+        await recordAndApplyEvent(event(provider, "subscription.updated", { subscriptionId, subscription: subscriptionSnapshot(subscriptionId, "active", periodEnd, checkout.id), occurredAt: new Date(Date.now() - 2000) }));
+        const paymentId = `pay_${randomUUID()}`;
+        const outcomes = await Promise.all([
+          recordAndApplyEvent(completion(checkout, usd(900), { subscriptionId, payment: { id: paymentId } })),
+          recordAndApplyEvent(event(provider, "invoice.paid", { subscriptionId, periodEnd, payment: { id: paymentId, amount: 900 }, invoice: { id: `in_${randomUUID()}`, firstPayment: true, amountDue: 900, amountPaid: 900, currency: "usd" } })),
+        ]);
+        expect(outcomes.map((outcome) => outcome.status)).toEqual(["applied", "applied"]);
+        expect(await db.order.count({ where: { userId: user.id } })).toBe(1);
+        expect((await getAccess(user.id)).plan?.periodEnd?.getTime()).toBe(periodEnd.getTime());
+      }
+    });
   });
 
   describe("rule 5: access needs a paid period; past_due has a grace period; unpaid ends it", () => {

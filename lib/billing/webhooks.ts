@@ -1,5 +1,6 @@
 import "server-only";
 import { db } from "@/lib/db";
+import { moneyTransaction } from "./transaction";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { getProvider, isProviderName } from "@/lib/payments";
 import { UnknownProviderError, WebhookVerificationError } from "@/lib/payments/errors";
@@ -82,21 +83,18 @@ export async function recordAndApplyEvent(event: PaymentEvent, options: RecordAn
   }
 
   try {
-    return await db.$transaction(
-      async (tx) => {
-        // Serializes concurrent deliveries of the same event; the loser sees the winner's status.
-        const [locked] = await tx.$queryRaw<{ status: string }[]>`
-          SELECT status::text AS status FROM "WebhookEvent" WHERE id = ${recorded.id} FOR UPDATE`;
-        if (isDone(locked?.status) && !options.force) return { ...base, status: "duplicate" as const };
-        const outcome = await applyEvent(event, { tx });
-        await tx.webhookEvent.update({
-          where: { id: recorded.id },
-          data: { status: outcome.status, processedAt: new Date(), error: outcome.note ?? null },
-        });
-        return { ...base, status: outcome.status, note: outcome.note };
-      },
-      { timeout: 15_000, maxWait: 10_000 },
-    );
+    return await moneyTransaction(async (tx) => {
+      // Serializes concurrent deliveries of the same event; the loser sees the winner's status.
+      const [locked] = await tx.$queryRaw<{ status: string }[]>`
+        SELECT status::text AS status FROM "WebhookEvent" WHERE id = ${recorded.id} FOR UPDATE`;
+      if (isDone(locked?.status) && !options.force) return { ...base, status: "duplicate" as const };
+      const outcome = await applyEvent(event, { tx });
+      await tx.webhookEvent.update({
+        where: { id: recorded.id },
+        data: { status: outcome.status, processedAt: new Date(), error: outcome.note ?? null },
+      });
+      return { ...base, status: outcome.status, note: outcome.note };
+    });
   } catch (error) {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     // Outside the rolled-back transaction; never overwrite a concurrent success.
