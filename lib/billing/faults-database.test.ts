@@ -17,15 +17,22 @@ import { createUser } from "./testing/fixtures";
 
 const sandboxFor = withProviderSandboxes();
 
-/** Makes PostgreSQL raise on INSERT into `table` for rows of `userId` until the returned function drops it. */
-async function failInsertsInto(table: "Entitlement" | "Order" | "Subscription", userId: string): Promise<() => Promise<void>> {
+type Table = "Entitlement" | "Order" | "Subscription";
+
+/**
+ * A temporary BEFORE INSERT trigger on `table` that raises when `condition` holds for a row of
+ * `userId` (other test files share the database); the returned function drops it.
+ */
+async function raiseOnInsert(table: Table, userId: string, condition: (name: string) => string, raise: string): Promise<() => Promise<void>> {
   if (!/^[A-Za-z0-9_-]+$/.test(userId)) throw new Error(`unexpected user id ${userId}`);
   const name = `test_fail_${randomUUID().replace(/-/g, "")}`;
+  // A sequence counts the refusals: it is not rolled back with the transaction the error aborts.
+  await db.$executeRawUnsafe(`CREATE SEQUENCE "${name}"`);
   await db.$executeRawUnsafe(`
     CREATE FUNCTION "${name}"() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-      IF NEW."userId" = '${userId}' THEN
-        RAISE EXCEPTION 'injected database failure: INSERT INTO "%" refused', TG_TABLE_NAME;
+      IF NEW."userId" = '${userId}' AND ${condition(name)} THEN
+        ${raise};
       END IF;
       RETURN NEW;
     END $$`);
@@ -33,7 +40,18 @@ async function failInsertsInto(table: "Entitlement" | "Order" | "Subscription", 
   return async () => {
     await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS "${name}" ON "${table}"`);
     await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS "${name}"()`);
+    await db.$executeRawUnsafe(`DROP SEQUENCE IF EXISTS "${name}"`);
   };
+}
+
+/** Makes PostgreSQL refuse every INSERT into `table` for rows of `userId`. */
+function failInsertsInto(table: Table, userId: string): Promise<() => Promise<void>> {
+  return raiseOnInsert(table, userId, () => "true", `RAISE EXCEPTION 'injected database failure: INSERT INTO "%" refused', TG_TABLE_NAME`);
+}
+
+/** Makes PostgreSQL report a deadlock on the first `times` INSERTs into Order for `userId`. */
+function deadlockOnOrderInsert(userId: string, times: number): Promise<() => Promise<void>> {
+  return raiseOnInsert("Order", userId, (name) => `nextval('"${name}"') <= ${times}`, `RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01'`);
 }
 
 async function derivedRows(userId: string) {
@@ -114,28 +132,6 @@ describe("the database fails while a verified event is being applied", () => {
 });
 
 describe("a deadlock (or serialization failure) rolls the transaction back", () => {
-  /** Makes PostgreSQL report a deadlock on the first `times` INSERTs into Order for `userId`. */
-  async function deadlockOnOrderInsert(userId: string, times: number): Promise<() => Promise<void>> {
-    if (!/^[A-Za-z0-9_-]+$/.test(userId)) throw new Error(`unexpected user id ${userId}`);
-    const name = `test_deadlock_${randomUUID().replace(/-/g, "")}`;
-    // A sequence, because it is not rolled back with the transaction that the error aborts.
-    await db.$executeRawUnsafe(`CREATE SEQUENCE "${name}"`);
-    await db.$executeRawUnsafe(`
-      CREATE FUNCTION "${name}"() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN
-        IF NEW."userId" = '${userId}' AND nextval('"${name}"') <= ${times} THEN
-          RAISE EXCEPTION 'injected deadlock' USING ERRCODE = '40P01';
-        END IF;
-        RETURN NEW;
-      END $$`);
-    await db.$executeRawUnsafe(`CREATE TRIGGER "${name}" BEFORE INSERT ON "Order" FOR EACH ROW EXECUTE FUNCTION "${name}"()`);
-    return async () => {
-      await db.$executeRawUnsafe(`DROP TRIGGER IF EXISTS "${name}" ON "Order"`);
-      await db.$executeRawUnsafe(`DROP FUNCTION IF EXISTS "${name}"()`);
-      await db.$executeRawUnsafe(`DROP SEQUENCE IF EXISTS "${name}"`);
-    };
-  }
-
   it.each(["stripe", "dodo"] as const)("%s: the success page's sync and a webhook run again and apply once; a persistent one fails (500)", async (provider) => {
     const sandbox = sandboxFor(provider);
     const user = await createUser();
