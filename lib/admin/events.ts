@@ -9,7 +9,7 @@ import { PROVIDER_NAMES, type ProviderName } from "@/lib/payments/types";
 // by provider, status, type and a search for our checkout id or the provider's event id.
 
 export const EVENTS_PAGE_SIZE = 50;
-export const WEBHOOK_EVENT_STATUSES = ["received", "applied", "ignored", "failed"] as const;
+export const WEBHOOK_EVENT_STATUSES = ["received", "applied", "ignored", "unmatched", "failed"] as const;
 
 const blankToUndefined = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
 

@@ -205,9 +205,12 @@ export async function applySubscriptionEvent(tx: Tx, event: PaymentEvent): Promi
     // Locked like completeCheckout locks it (Checkout first): a completion racing this event
     // finishes before this one inserts the subscription, instead of deadlocking with it.
     if (ourId) await tx.$queryRaw`SELECT id FROM "Checkout" WHERE id = ${ourId} FOR UPDATE`;
-    const checkout = ourId ? await tx.checkout.findUnique({ where: { id: ourId }, include: checkoutWithItems }) : null;
+    // Naming no checkout of ours, it can only be matched by the completion that records it
+    // (FastStar's subscription events carry no reference): kept until then, never dropped.
+    if (!ourId) throw new NotYetMatchedError(`subscription ${snapshot.id} is not recorded yet and names no checkout of ours`);
+    const checkout = await tx.checkout.findUnique({ where: { id: ourId }, include: checkoutWithItems });
     if (!checkout || checkout.provider !== event.provider || checkout.mode !== "subscription") {
-      return { status: "ignored", note: `no subscription ${snapshot.id} and no subscription checkout ${ourId ?? "(none named)"}` };
+      return { status: "ignored", note: `no subscription ${snapshot.id} and no subscription checkout ${ourId}` };
     }
     const recurring = checkout.items.find((item) => item.price.type === "recurring");
     owner = { userId: checkout.userId, checkoutId: checkout.id, priceId: recurring?.priceId ?? null };

@@ -4,7 +4,7 @@ import type { Order, Prisma } from "@/lib/generated/prisma/client";
 import type { CheckoutStatus } from "@/lib/generated/prisma/enums";
 import type { CheckoutState, PaymentEvent, PaymentEventKind, ProviderName } from "@/lib/payments/types";
 import { applyDispute, applyRefund, reconcileOrderGrants } from "./apply-after-payment";
-import { checkoutWithItems, ensureCustomer, type ApplyOutcome, type CheckoutWithItems, type Tx } from "./apply-common";
+import { checkoutWithItems, ensureCustomer, NotYetMatchedError, type ApplyOutcome, type CheckoutWithItems, type Tx } from "./apply-common";
 import { applyInvoicePaid, applySubscriptionEvent, extendPaidThrough, firstPeriodEnd, subscriptionForCompletedCheckout, syncPlanGrant, type SubscriptionRow } from "./apply-subscriptions";
 import { NO_PAID_AMOUNT, paidAmountMismatch } from "./money-policy";
 
@@ -46,7 +46,9 @@ export function eventFromCheckoutState(provider: ProviderName, state: CheckoutSt
     provider,
     eventId: `api:${state.providerSessionId}:${observedAt.getTime()}`,
     type: `api.checkout.${state.status}`,
-    occurredAt: observedAt,
+    // A paid session's own completion time where the provider gives one: the same whichever of
+    // our reads (or its webhook) records it first.
+    occurredAt: (state.status === "paid" ? state.completedAt : null) ?? observedAt,
     source: "api",
     kind: kinds[state.status],
     ourCheckoutId: state.ourCheckoutId,
@@ -96,8 +98,20 @@ type Found = { checkout: CheckoutWithItems } | { note: string };
 /** Finds and locks our checkout by our id and/or the provider's session id. */
 async function findCheckout(tx: Tx, event: PaymentEvent): Promise<Found> {
   const sessionId = event.providerSessionId ?? null;
-  const ourId = event.ourCheckoutId ?? null;
-  if (!ourId && !sessionId) return { note: "event carries neither our checkout id nor a session id" };
+  let ourId = event.ourCheckoutId ?? null;
+  if (!ourId && !sessionId) {
+    // A payment naming only itself (FastStar's documented payment.succeeded): its checkout is
+    // known once the payment id is recorded (the success page's sync, or a scan of open checkouts).
+    const paymentId = event.kind === "checkout.completed" ? (event.payment?.id ?? null) : null;
+    if (!paymentId) return { note: "event carries neither our checkout id nor a session id" };
+    const order = await tx.order.findUnique({
+      where: { provider_providerPaymentId: { provider: event.provider, providerPaymentId: paymentId } },
+      select: { checkoutId: true },
+    });
+    if (!order) throw new NotYetMatchedError(`payment ${paymentId} names no checkout and none has recorded it`);
+    if (!order.checkoutId) return { note: `payment ${paymentId} is a renewal's, recorded by its invoice` };
+    ourId = order.checkoutId;
+  }
 
   // One round trip finds and locks both candidates (by our id, by the provider's session id).
   const candidates = await tx.$queryRaw<{ id: string; provider: ProviderName; providerSessionId: string | null }[]>`
@@ -161,7 +175,12 @@ async function completeCheckout(tx: Tx, event: PaymentEvent): Promise<ApplyOutco
     ...(!checkout.providerSessionId && event.providerSessionId ? { providerSessionId: event.providerSessionId } : {}),
     // The provider's figures beside ours; our priced amounts are never overwritten.
     ...(reported?.total != null
-      ? { providerAmountTotal: reported.total, providerAmountTax: reported.tax, providerCurrency: reported.currency?.toLowerCase() ?? null }
+      ? {
+          providerAmountTotal: reported.total,
+          // A report without the tax (FastStar's payment.succeeded) keeps the one the session gave.
+          providerAmountTax: reported.tax ?? checkout.providerAmountTax,
+          providerCurrency: reported.currency?.toLowerCase() ?? null,
+        }
       : {}),
   };
 

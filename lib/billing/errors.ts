@@ -91,3 +91,15 @@ export class WebhookProcessingError extends PaymentsError {
     this.name = "WebhookProcessingError";
   }
 }
+
+/**
+ * A verified event about money that names nothing we know yet: kept as unmatched (never
+ * dropped), answered 500 so the provider retries, and applied as soon as what it refers to is
+ * recorded (lib/billing/parked-events.ts).
+ */
+export class WebhookNotMatchedYetError extends WebhookProcessingError {
+  constructor(eventId: string, message: string, options?: { cause?: unknown }) {
+    super(eventId, message, options);
+    this.name = "WebhookNotMatchedYetError";
+  }
+}

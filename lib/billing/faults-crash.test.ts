@@ -78,7 +78,11 @@ async function expectCrashState(userId: string, checkoutId: string, event: Provi
 /** (a): the provider redelivers everything it never got a 2xx for; the crashed event applies once. */
 async function finishByRedelivery(userId: string, checkoutId: string, crashed: ProviderEvent, events: ProviderEvent[]) {
   for (const event of events) await deliverEvent(event);
-  expect(await eventRow(crashed)).toMatchObject({ status: expect.stringMatching(/^(applied|ignored)$/), attempts: 2 });
+  const row = await eventRow(crashed);
+  expect(row.status).toMatch(/^(applied|ignored)$/);
+  // The redelivery; FastStar's payment.succeeded (naming only the payment) is kept as unmatched
+  // first and applied again once its checkout's sync records the payment: one attempt more.
+  expect(row.attempts).toBe(crashed.provider === "faststar" ? 3 : 2);
   for (const event of events) expect((await deliverEvent(event)).status).toBe("duplicate");
   expect((await db.checkout.findUniqueOrThrow({ where: { id: checkoutId } })).status).toBe("complete");
   expect(await db.order.count({ where: { checkoutId } })).toBe(1);

@@ -8,7 +8,7 @@ import { decideHeldCheckout } from "@/lib/billing/apply";
 import { creditsBalance, getAccess } from "@/lib/billing/entitlements";
 import { recordAndApplyEvent } from "@/lib/billing/webhooks";
 import { addInterval } from "@/lib/billing/money-policy";
-import { WebhookProcessingError } from "@/lib/billing/errors";
+import { WebhookNotMatchedYetError } from "@/lib/billing/errors";
 import { createUser, ensureCatalog } from "@/lib/billing/testing/fixtures";
 import { PROVIDER_NAMES, type Amounts, type PaymentEvent, type ProviderName, type SubscriptionStatus } from "@/lib/payments/types";
 
@@ -192,12 +192,14 @@ describe.each(PROVIDER_NAMES)("money policy on %s events", (provider) => {
       expect((await getAccess(user.id)).lasting).toEqual([]);
     });
 
-    it("a refund for a payment we never recorded fails (retried, visible as failed), never ignored", async () => {
-      const delivery = refund(`pay_unknown_${randomUUID()}`, [{ id: `re_${randomUUID()}`, amount: 100 }]);
-      await expect(recordAndApplyEvent(delivery)).rejects.toBeInstanceOf(WebhookProcessingError);
+    it("a refund for a payment we never recorded is kept as unmatched (retried, waiting on its payment), never ignored", async () => {
+      const paymentId = `pay_unknown_${randomUUID()}`;
+      const delivery = refund(paymentId, [{ id: `re_${randomUUID()}`, amount: 100 }]);
+      await expect(recordAndApplyEvent(delivery)).rejects.toBeInstanceOf(WebhookNotMatchedYetError);
       const row = await db.webhookEvent.findUniqueOrThrow({ where: { provider_eventId: { provider, eventId: delivery.eventId } } });
-      expect(row.status).toBe("failed");
+      expect(row.status).toBe("unmatched");
       expect(row.error).toMatch(/no recorded order/);
+      expect(row.matchKeys).toContain(`payment:${paymentId}`);
     });
   });
 

@@ -66,6 +66,8 @@ export async function replayWebhookEvent(webhookEventId: string, options: { forc
     throw new ReplayNotPossibleError(`The stored payload of ${row.eventId} names ${event.provider} event ${event.eventId}.`);
   }
 
+  // Applied as a live delivery is: with what verifyWebhook would have added from the API.
+  if (provider.resolveStoredEvent) event = await provider.resolveStoredEvent(event);
   let outcome: ReplayResult["outcome"];
   let note: string | null = null;
   let error: string | null = null;

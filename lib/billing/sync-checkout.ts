@@ -3,6 +3,7 @@ import { db } from "@/lib/db";
 import { getProvider } from "@/lib/payments";
 import { applyEvent, eventFromCheckoutState, type ApplyOutcome } from "./apply";
 import { CheckoutNotFoundError } from "./errors";
+import { applyParkedEvents, keysUnlockedBy } from "./parked-events";
 
 export type CheckoutSummary = {
   id: string;
@@ -38,7 +39,11 @@ export async function syncCheckout(ourCheckoutId: string, options: { userId?: st
   const provider = getProvider(checkout.provider);
   const observedAt = new Date(); // before the read: an API answer is at least this new
   const state = await provider.getCheckout(checkout.providerSessionId);
-  const outcome = await applyEvent(eventFromCheckoutState(provider.name, state, observedAt));
+  const event = eventFromCheckoutState(provider.name, state, observedAt);
+  const outcome = await applyEvent(event);
+  // What the provider's answer made known (its payment id, above all) may be what a kept
+  // webhook waits for: FastStar's payment.succeeded names only the payment.
+  if (outcome.status === "applied") await applyParkedEvents(provider.name, await keysUnlockedBy(event, outcome));
   const after = await db.checkout.findUniqueOrThrow({ where: { id: checkout.id } });
   return { ...summarize(after), outcome };
 }

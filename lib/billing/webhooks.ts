@@ -1,21 +1,14 @@
 import "server-only";
 import { db } from "@/lib/db";
-import { moneyTransaction } from "./transaction";
-import type { Prisma } from "@/lib/generated/prisma/client";
 import { getProvider, isProviderName } from "@/lib/payments";
 import { UnknownProviderError, WebhookVerificationError } from "@/lib/payments/errors";
-import type { PaymentEvent, PaymentEventKind } from "@/lib/payments/types";
-import { applyEvent } from "./apply";
-import { WebhookProcessingError } from "./errors";
+import type { PaymentEvent } from "@/lib/payments/types";
+import { WebhookNotMatchedYetError } from "./errors";
+import { applyParkedEvents, keysUnlockedBy } from "./parked-events";
+import { recordAndApply, type RecordAndApplyOptions, type WebhookResult } from "./record-event";
+import { syncCheckout } from "./sync-checkout";
 
-export type WebhookResult = {
-  /** applied | ignored (recorded, nothing to do) | duplicate (already handled: no-op). */
-  status: "applied" | "ignored" | "duplicate";
-  eventId: string;
-  type: string;
-  kind: PaymentEventKind;
-  note?: string;
-};
+export type { RecordAndApplyOptions, WebhookResult } from "./record-event";
 
 /**
  * POST /api/webhooks/[provider] in one call. Route mapping:
@@ -28,7 +21,9 @@ export type WebhookResult = {
  *    a no-op success; a redelivery of a failed one counts an attempt and applies again;
  * 3. apply it in one transaction together with the status change to applied/ignored; on error
  *    everything rolls back, the event is marked failed with the error text, and the error is
- *    rethrown so the route answers 500 and the provider retries.
+ *    rethrown so the route answers 500 and the provider retries;
+ * 4. an event about money that names nothing we know yet is kept as unmatched (and answered
+ *    500), and applied as soon as what it waits for is recorded.
  */
 export async function handleWebhook(providerName: string, rawBody: string, headers: Headers): Promise<WebhookResult> {
   if (!isProviderName(providerName)) throw new UnknownProviderError(providerName);
@@ -47,73 +42,60 @@ export async function handleWebhook(providerName: string, rawBody: string, heade
   return recordAndApplyEvent(event);
 }
 
-export type RecordAndApplyOptions = {
-  /**
-   * Apply again although the event is already applied/ignored (an operator's "force
-   * re-apply"): still safe, because applyEvent is idempotent by unique keys.
-   */
-  force?: boolean;
-};
-
 /**
- * Steps 2 and 3 of handleWebhook for an already verified event: the webhook route and the
+ * Steps 2–4 of handleWebhook for an already verified event: the webhook route and the
  * operator's replay (lib/billing/replay-event.ts) share this one path.
  */
 export async function recordAndApplyEvent(event: PaymentEvent, options: RecordAndApplyOptions = {}): Promise<WebhookResult> {
-  const key = { provider_eventId: { provider: event.provider, eventId: event.eventId } };
-  // One statement for a new event (INSERT … ON CONFLICT DO NOTHING RETURNING); a known one is read back.
-  const [inserted] = await db.webhookEvent.createManyAndReturn({
-    data: [
-      {
-        provider: event.provider,
-        eventId: event.eventId,
-        type: event.type,
-        payload: toJson(event.raw),
-        status: "received",
-      },
-    ],
-    skipDuplicates: true,
-    select: { id: true, status: true },
-  });
-  const recorded = inserted ?? (await db.webhookEvent.findUniqueOrThrow({ where: key, select: { id: true, status: true } }));
-  const base = { eventId: event.eventId, type: event.type, kind: event.kind };
-  if (!inserted) {
-    if (isDone(recorded.status) && !options.force) return { ...base, status: "duplicate" };
-    await db.webhookEvent.update({ where: { id: recorded.id }, data: { attempts: { increment: 1 } } });
-  }
-
+  let result: WebhookResult;
   try {
-    return await moneyTransaction(async (tx) => {
-      // Serializes concurrent deliveries of the same event; the loser sees the winner's status.
-      const [locked] = await tx.$queryRaw<{ status: string }[]>`
-        SELECT status::text AS status FROM "WebhookEvent" WHERE id = ${recorded.id} FOR UPDATE`;
-      if (isDone(locked?.status) && !options.force) return { ...base, status: "duplicate" as const };
-      const outcome = await applyEvent(event, { tx });
-      await tx.webhookEvent.update({
-        where: { id: recorded.id },
-        data: { status: outcome.status, processedAt: new Date(), error: outcome.note ?? null },
-      });
-      return { ...base, status: outcome.status, note: outcome.note };
-    });
+    result = await recordAndApply(event, options);
   } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    // Outside the rolled-back transaction; never overwrite a concurrent success.
-    await db.webhookEvent
-      .updateMany({
-        where: { id: recorded.id, status: { in: ["received", "failed"] } },
-        data: { status: "failed", error: message.slice(0, 4000), processedAt: new Date() },
-      })
-      .catch(() => undefined);
-    throw new WebhookProcessingError(event.eventId, `Applying ${event.provider} event ${event.eventId} (${event.type}) failed: ${message}`, {
-      cause: error,
-    });
+    if (error instanceof WebhookNotMatchedYetError && isUnidentifiedPayment(event)) {
+      const matched = await matchByOpenCheckouts(event);
+      if (matched) return matched;
+    }
+    throw error;
   }
+  if (result.status === "applied") await applyParkedEvents(event.provider, await keysUnlockedBy(event, result));
+  return result;
 }
 
-function isDone(status: string | undefined): boolean {
-  return status === "applied" || status === "ignored";
+/** A payment that names only itself (FastStar's documented payment.succeeded). */
+function isUnidentifiedPayment(event: PaymentEvent): boolean {
+  return event.kind === "checkout.completed" && !event.ourCheckoutId && !event.providerSessionId && Boolean(event.payment?.id);
 }
 
-function toJson(value: unknown): Prisma.InputJsonValue {
-  return JSON.parse(JSON.stringify(value ?? null)) as Prisma.InputJsonValue;
+/** Open checkouts asked about, newest first, when a payment names none: the buyer paid a recent one. */
+const OPEN_CHECKOUTS_ASKED = 20;
+const OPEN_CHECKOUT_MAX_AGE_MS = 48 * 3_600_000;
+
+/**
+ * The provider's own API, server-to-server: each recent open checkout's session is read (the
+ * success page's sync, which records the payment id and applies what waits on it) until the
+ * paying one is found. Returns the event's result once it has been applied that way.
+ */
+async function matchByOpenCheckouts(event: PaymentEvent): Promise<WebhookResult | null> {
+  const open = await db.checkout.findMany({
+    where: {
+      provider: event.provider,
+      // failed too: a declined card, then the same session paid with another.
+      status: { in: ["open", "processing", "failed"] },
+      providerSessionId: { not: null },
+      createdAt: { gt: new Date(Date.now() - OPEN_CHECKOUT_MAX_AGE_MS) },
+    },
+    orderBy: { createdAt: "desc" },
+    take: OPEN_CHECKOUTS_ASKED,
+    select: { id: true },
+  });
+  for (const { id } of open) {
+    const synced = await syncCheckout(id).catch(() => null);
+    if (synced?.status !== "complete" && synced?.status !== "held") continue;
+    const row = await db.webhookEvent.findUnique({
+      where: { provider_eventId: { provider: event.provider, eventId: event.eventId } },
+      select: { status: true, error: true },
+    });
+    if (row?.status === "applied") return { eventId: event.eventId, type: event.type, kind: event.kind, status: "applied", note: row.error ?? undefined, checkoutId: id };
+  }
+  return null;
 }

@@ -192,6 +192,8 @@ export interface CheckoutState {
   subscription: SubscriptionSnapshot | null;
   amounts: Amounts;
   expiresAt: Date | null;
+  /** When the provider says the session was paid, where it says so: the completion's time, not our read's. */
+  completedAt?: Date | null;
 }
 
 export type PaymentEventKind =
@@ -264,6 +266,11 @@ export interface PaymentProvider {
    * when the payload is malformed.
    */
   normalizeStoredEvent?(raw: unknown, eventId: string): PaymentEvent;
+  /**
+   * What verifyWebhook adds from the provider's API to a normalized event (Stripe: the payment
+   * of an invoice.paid whose payload omits it), for a stored event about to be applied again.
+   */
+  resolveStoredEvent?(event: PaymentEvent): Promise<PaymentEvent>;
   /** Schedules cancellation at period end and returns the provider's resulting snapshot. */
   cancelSubscriptionAtPeriodEnd(providerSubscriptionId: string): Promise<SubscriptionSnapshot>;
   /**

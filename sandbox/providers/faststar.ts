@@ -686,6 +686,15 @@ class FaststarSandbox implements ProviderInstance {
     return { ...p };
   }
 
+  /**
+   * payment.succeeded exactly as documented (faststarpay.com/docs/webhooks, "Delivery format"):
+   * `{ payment_id, amount, currency, status }` and nothing else — none of the merchant's ids.
+   * The session (GET /public/checkout/sessions/:id) is where the payment meets its session.
+   */
+  private paymentSucceededData(p: Payment): Dict {
+    return { payment_id: p.payment_id, amount: p.amount, currency: p.currency, status: p.status };
+  }
+
   private subscriptionData(sub: Subscription): Dict {
     return {
       ...sub,
@@ -779,11 +788,16 @@ class FaststarSandbox implements ProviderInstance {
       card: { brand: card.brand, last4: card.last4 },
     });
     s.payment_id = payment.payment_id;
+    // The session reports what was charged (a test's other amount included), as its payment does.
+    if (paid) {
+      s.amount_total = payment.amount;
+      s.currency = payment.currency;
+    }
     s.status = "complete";
     s.payment_status = s.amount_total > 0 ? "paid" : "no_payment_required";
     s.completed_at = now;
     if (!s.customer_email) s.customer_email = email;
-    this.emit("payment.succeeded", this.paymentData(payment));
+    this.emit("payment.succeeded", this.paymentSucceededData(payment));
     if (sub) {
       this.emit("subscription.created", this.subscriptionData(sub));
       this.emit("invoice.paid", this.invoiceData(invoiceId!, sub, payment.amount, "subscription_create", payment));
@@ -844,7 +858,7 @@ class FaststarSandbox implements ProviderInstance {
     const paid = this.makePayment({ status: "succeeded", amount: sub.unit_amount, amount_subtotal: sub.unit_amount, amount_tax: 0, currency: sub.currency, subscription_id: sub.subscription_id, invoice_id: invoiceId, ...refs });
     this.emit("subscription.updated", this.subscriptionData(sub));
     this.emit("invoice.paid", this.invoiceData(invoiceId, sub, sub.unit_amount, "subscription_cycle", paid));
-    this.emit("payment.succeeded", this.paymentData(paid));
+    this.emit("payment.succeeded", this.paymentSucceededData(paid));
   }
 
   private cancelSubscription(sub: Subscription, at: number): void {

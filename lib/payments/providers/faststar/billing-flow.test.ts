@@ -63,8 +63,7 @@ async function open(userId: string, priceId: string, quantity = 1, provider?: Pa
   return { id: created.id, sessionId: row.providerSessionId!, url: created.url! };
 }
 
-const paymentEvent = async (sessionId: string) =>
-  (await sandbox.events()).find((event) => event.type === "payment.succeeded" && event.data.checkout_session_id === sessionId)!;
+const paymentEvent = async (sessionId: string) => (await sandbox.paymentEvent(sessionId))!;
 
 describe("faststar through the sandbox: create → pay → signed webhook → grants", () => {
   it("a credit pack ×3 credits 300 exactly once, even delivered twice; the success-page sync agrees", async () => {

@@ -121,6 +121,7 @@ export function checkoutStateFromSession(session: Json): CheckoutState {
     subscription,
     amounts: amountsOf(session),
     expiresAt: toDate(session.expires_at),
+    completedAt: toDate(session.completed_at), // unconfirmed field name
   };
 }
 

@@ -171,7 +171,7 @@ describe("faststar: the sandbox's own events verify and normalize", () => {
     const subId = sub.data.subscription_id as string;
     await sandbox.control("POST", `/faststar/subscriptions/${subId}/advance`, { action: "renew" });
     await sandbox.control("POST", `/faststar/subscriptions/${subId}/advance`, { action: "cancel" });
-    const payment = (await sandbox.events()).find((e) => e.type === "payment.succeeded" && e.data.checkout_session_id === sessionId)!;
+    const payment = (await sandbox.paymentEvent(sessionId))!;
     await sandbox.control("POST", `/faststar/payments/${payment.data.payment_id}/refund`, {});
     await sandbox.control("POST", `/faststar/payments/${payment.data.payment_id}/dispute`, {});
 
@@ -187,13 +187,14 @@ describe("faststar: the sandbox's own events verify and normalize", () => {
       "invoice.paid→invoice.paid",
       "subscription.updated→subscription.updated",
       "invoice.paid→invoice.paid",
-      "payment.succeeded→ignored", // the renewal's payment
+      "payment.succeeded→checkout.completed", // the renewal's payment: billing finds it recorded by its invoice
       "subscription.canceled→subscription.deleted",
       "refund.succeeded→payment.refunded",
       "payment.refunded→payment.refunded",
       "dispute.created→dispute.created",
     ]);
     const completed = kinds[0][2] as Awaited<ReturnType<typeof verifyFaststarWebhook>>;
-    expect(completed).toMatchObject({ ourCheckoutId: "our_sub", providerSessionId: sessionId, subscriptionId: subId, amounts: { subtotal: 900, tax: 72, total: 972, currency: "usd" } });
+    // As documented, the payment names only itself: billing meets it with its session through the session's payment_id.
+    expect(completed).toMatchObject({ ourCheckoutId: null, providerSessionId: null, payment: { id: payment.data.payment_id }, amounts: { total: 972, currency: "usd" } });
   });
 });

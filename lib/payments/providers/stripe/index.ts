@@ -7,7 +7,7 @@ import {
   stripeCapabilities,
 } from "./checkout";
 import { stripeDeploymentMode } from "./config";
-import { normalizeStripeEvent, verifyStripeWebhookResolved } from "./webhooks";
+import { normalizeStripeEvent, resolveInvoicePayment, verifyStripeWebhookResolved } from "./webhooks";
 
 /** Stripe Checkout Sessions (hosted page), through the official SDK. */
 export const stripeProvider: PaymentProvider = {
@@ -17,6 +17,7 @@ export const stripeProvider: PaymentProvider = {
   getCheckout: getStripeCheckout,
   verifyWebhook: verifyStripeWebhookResolved,
   normalizeStoredEvent: (raw) => normalizeStripeEvent(raw),
+  resolveStoredEvent: (event) => resolveInvoicePayment(event),
   cancelSubscriptionAtPeriodEnd: cancelStripeSubscriptionAtPeriodEnd,
   deploymentMode: () => stripeDeploymentMode(),
 };

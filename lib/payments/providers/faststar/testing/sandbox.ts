@@ -32,6 +32,8 @@ export interface FaststarSandbox {
   /** Pays an open session without a browser. */
   pay(sessionId: string, card?: string): Promise<{ status: number; body: Json }>;
   events(): Promise<Array<{ id: string; type: string; created: number; data: Json }>>;
+  /** The payment.succeeded of a paid session: matched by the session's payment_id, as the documented event names nothing else. */
+  paymentEvent(sessionId: string): Promise<{ id: string; type: string; created: number; data: Json } | undefined>;
   /** Waits until every webhook delivery settled (held ones included). */
   settle(timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -97,6 +99,12 @@ export async function startFaststarSandbox(options: { webhookUrl?: string | null
     pay: (sessionId, card = "4242424242424242") => control("POST", `/faststar/sessions/${sessionId}/complete`, { card }),
     async events() {
       return (await ok<{ events: Array<{ id: string; type: string; created: number; data: Json }> }>("GET", "/faststar/events")).events;
+    },
+    async paymentEvent(sessionId) {
+      const session = await fetch(`${url}/api/v1/public/checkout/sessions/${sessionId}`, { headers: { "x-api-key": MOR_KEY } });
+      const paymentId = ((await session.json()) as FaststarEnvelope<{ session?: { payment_id?: string | null } }>).data?.session?.payment_id ?? null;
+      const events = (await ok<{ events: Array<{ id: string; type: string; created: number; data: Json }> }>("GET", "/faststar/events")).events;
+      return events.find((event) => event.type === "payment.succeeded" && paymentId && event.data.payment_id === paymentId);
     },
     async settle(timeoutMs = 15_000) {
       await ok("POST", "/faststar/webhooks/wait", { timeoutMs, includeHeld: true });
