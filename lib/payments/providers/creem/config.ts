@@ -4,7 +4,7 @@ import { ProviderConfigurationError } from "../../errors";
 // every call: cheap, and tests can change the environment. No `server-only` marker: it holds
 // no secret itself, and the boot check (lib/payments/config.ts) imports it.
 //   CREEM_API_KEY         creem_test_… (test mode) / creem_… (live)   — API calls, and the salt of redirect signatures
-//   CREEM_WEBHOOK_SECRET  the endpoint's signing secret                 — `creem-signature` HMAC key
+//   CREEM_WEBHOOK_SECRET  the endpoint's signing secret                 — key of `creem-signature` (or Standard Webhooks) signatures
 //   CREEM_API_URL         optional base URL override (the local sandbox), e.g. http://127.0.0.1:4011
 
 type Env = Record<string, string | undefined>;

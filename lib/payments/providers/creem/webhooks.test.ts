@@ -1,4 +1,5 @@
 import { verifyWebhookSignature } from "creem/webhooks";
+import { Webhook } from "standardwebhooks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderConfigurationError, WebhookVerificationError } from "@/lib/payments/errors";
 import type { CheckoutRequest } from "@/lib/payments/types";
@@ -71,7 +72,7 @@ describe("creem webhook verification (creem-signature = hex HMAC-SHA256 of the r
     const payload = creemEventPayload("checkout.completed", checkout);
     const good = creemSignedHeaders(payload, SECRET);
     const tampered = payload.replace("our_1", "our_2");
-    expect(() => verifyCreemWebhook(payload, new Headers())).toThrow(/Missing creem-signature/);
+    expect(() => verifyCreemWebhook(payload, new Headers())).toThrow(/Missing creem-signature header \(or the Standard Webhooks/);
     expect(() => verifyCreemWebhook(payload, creemSignedHeaders(payload, "whsec_other"))).toThrow(WebhookVerificationError);
     expect(() => verifyCreemWebhook(tampered, good)).toThrow(WebhookVerificationError);
     expect(() => verifyCreemWebhook(payload, new Headers({ "creem-signature": "abc" }))).toThrow(WebhookVerificationError);
@@ -88,6 +89,66 @@ describe("creem webhook verification (creem-signature = hex HMAC-SHA256 of the r
     const payload = creemEventPayload("checkout.completed", checkout);
     expect(() => verifyCreemWebhook(payload, creemSignedHeaders(payload, SECRET))).toThrow(ProviderConfigurationError);
     expect(() => verifyCreemWebhook(payload, creemSignedHeaders(payload, SECRET))).toThrow(/CREEM_WEBHOOK_SECRET/);
+  });
+});
+
+describe("creem webhook verification, Standard Webhooks headers (accepted by the official SDK verifier)", () => {
+  // A base64 secret after whsec_, as Standard Webhooks keys are; standardwebhooks signs, creem's SDK verifies.
+  const STANDARD_SECRET = `whsec_${Buffer.from("creem standard webhooks test key").toString("base64")}`;
+  const signStandard = (payload: string, options: { id?: string; at?: Date; secret?: string } = {}) => {
+    const id = options.id ?? "msg_2a7f";
+    const at = options.at ?? new Date();
+    return new Headers({
+      "webhook-id": id,
+      "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+      "webhook-signature": new Webhook(options.secret ?? STANDARD_SECRET).sign(id, at, payload),
+    });
+  };
+
+  it("accepts webhook-id/-timestamp/-signature signed by standardwebhooks, exactly as creem's verifyWebhookSignature does", async () => {
+    process.env.CREEM_WEBHOOK_SECRET = STANDARD_SECRET;
+    const payload = creemEventPayload("checkout.completed", checkout, { id: "evt_std" });
+    const headers = signStandard(payload);
+    await expect(verifyWebhookSignature(payload, headers, { secret: STANDARD_SECRET })).resolves.toBeUndefined();
+    expect(verifyCreemWebhook(payload, headers)).toMatchObject({ eventId: "evt_std", kind: "checkout.completed", ourCheckoutId: "our_1" });
+    // Several signatures (a key rotation): any v1 that matches is enough, as in the SDK.
+    const rotated = new Headers(headers);
+    rotated.set("webhook-signature", `v1,${Buffer.alloc(32).toString("base64")} ${headers.get("webhook-signature")}`);
+    await expect(verifyWebhookSignature(payload, rotated, { secret: STANDARD_SECRET })).resolves.toBeUndefined();
+    expect(verifyCreemWebhook(payload, rotated).eventId).toBe("evt_std");
+  });
+
+  it("refuses what the SDK refuses: another secret, a tampered body, a timestamp 5 minutes off either way, a bad signature next to a good creem-signature", async () => {
+    process.env.CREEM_WEBHOOK_SECRET = STANDARD_SECRET;
+    const payload = creemEventPayload("checkout.completed", checkout);
+    const other = `whsec_${Buffer.from("another key").toString("base64")}`;
+    const cases: Array<[string, string, Headers, RegExp]> = [
+      ["another secret", payload, signStandard(payload, { secret: other }), /Invalid Creem webhook-signature/],
+      ["tampered body", payload.replace("our_1", "our_2"), signStandard(payload), /Invalid Creem webhook-signature/],
+      ["6 minutes old", payload, signStandard(payload, { at: new Date(Date.now() - 360_000) }), /too old/],
+      ["6 minutes ahead", payload, signStandard(payload, { at: new Date(Date.now() + 360_000) }), /future/],
+    ];
+    for (const [label, body, headers, reason] of cases) {
+      expect(() => verifyCreemWebhook(body, headers), label).toThrow(reason);
+      await expect(verifyWebhookSignature(body, headers, { secret: STANDARD_SECRET }), label).rejects.toThrow();
+    }
+    // Once the three Standard Webhooks headers are present they decide alone, as in the SDK.
+    const mixed = signStandard(payload, { secret: other });
+    mixed.set("creem-signature", signCreemBody(payload, STANDARD_SECRET));
+    expect(() => verifyCreemWebhook(payload, mixed)).toThrow(WebhookVerificationError);
+    await expect(verifyWebhookSignature(payload, mixed, { secret: STANDARD_SECRET })).rejects.toThrow();
+    // Two of the three headers are not the scheme: the legacy header is then required.
+    const partial = signStandard(payload);
+    partial.delete("webhook-id");
+    expect(() => verifyCreemWebhook(payload, partial)).toThrow(/Missing creem-signature/);
+  });
+
+  it("accepts x-creem-signature as the SDK does", async () => {
+    process.env.CREEM_WEBHOOK_SECRET = SECRET;
+    const payload = creemEventPayload("checkout.completed", checkout, { id: "evt_x" });
+    const headers = new Headers({ "x-creem-signature": signCreemBody(payload, SECRET) });
+    await expect(verifyWebhookSignature(payload, headers, { secret: SECRET })).resolves.toBeUndefined();
+    expect(verifyCreemWebhook(payload, headers).eventId).toBe("evt_x");
   });
 });
 

@@ -21,35 +21,67 @@ import {
   type Json,
 } from "./normalize";
 
-// Creem's webhook scheme (docs.creem.io "Webhook Signatures"; creem@1.13.0 src/webhooks.ts,
-// "legacy" branch): header `creem-signature` = hex HMAC-SHA256 of the exact raw body, keyed by
-// the webhook secret as UTF-8 text. There is no timestamp, so nothing expires: a replayed
-// delivery is stopped by the event id (WebhookEvent is unique per provider + id, and
-// lib/billing/handleWebhook answers a known id as a duplicate without applying it again).
-// The SDK also accepts Standard-Webhooks headers (webhook-id/-timestamp/-signature); Creem's
-// docs do not describe sending them, so this adapter accepts `creem-signature` only.
+// Creem's webhook schemes, as the official verifier (creem@1.13.0 src/webhooks.ts,
+// `verifyWebhookSignature`) accepts them, in its order:
+// 1. Standard Webhooks, when `webhook-id`, `webhook-timestamp` and `webhook-signature` are all
+//    present: v1 = base64 HMAC-SHA256 of "id.timestamp.body" keyed by the base64 secret after
+//    `whsec_`, timestamp within ±5 minutes. These headers, once present, decide alone.
+// 2. Otherwise `creem-signature` (or `x-creem-signature`) = hex HMAC-SHA256 of the exact raw
+//    body keyed by the secret as UTF-8 text (docs.creem.io "Webhook Signatures"). It has no
+//    timestamp: a replay is stopped by the event id (WebhookEvent is unique per provider + id,
+//    and lib/billing/handleWebhook answers a known id as a duplicate without applying it).
 
 export const CREEM_SIGNATURE_HEADER = "creem-signature";
+/** The SDK's default tolerance for `webhook-timestamp` (defaultToleranceInSeconds). */
+export const CREEM_STANDARD_WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
 /** hex(HMAC-SHA256(secret, rawBody)). */
 export function creemSignature(rawBody: string, secret: string): string {
   return createHmac("sha256", secret).update(rawBody, "utf8").digest("hex");
 }
 
-/**
- * Verifies `creem-signature` over the exact raw body, then normalizes the event. Fails closed:
- * without CREEM_WEBHOOK_SECRET this throws ProviderConfigurationError and accepts nothing.
- */
-export function verifyCreemWebhook(rawBody: string, headers: Headers): PaymentEvent {
-  const secret = creemWebhookSecret();
-  const header = headers.get(CREEM_SIGNATURE_HEADER);
-  if (!header) throw new WebhookVerificationError("Missing creem-signature header.");
+function verifyCreemSignature(rawBody: string, header: string, secret: string): void {
   // The official verifier tolerates a "sha256=" prefix and upper-case hex; so does this one.
   const given = header.trim().replace(/^sha256=/i, "").toLowerCase();
   const expected = creemSignature(rawBody, secret);
   if (!/^[0-9a-f]{64}$/.test(given) || !timingSafeEqual(Buffer.from(given, "utf8"), Buffer.from(expected, "utf8"))) {
     throw new WebhookVerificationError("Invalid Creem webhook signature.");
   }
+}
+
+function verifyStandardWebhook(rawBody: string, headers: { id: string; timestamp: string; signature: string }, secret: string): void {
+  const timestamp = Number(headers.timestamp);
+  if (!/^\d+$/.test(headers.timestamp.trim()) || !Number.isSafeInteger(timestamp)) {
+    throw new WebhookVerificationError("Invalid Creem webhook-timestamp header.");
+  }
+  const skew = Math.floor(Date.now() / 1000) - timestamp;
+  if (skew > CREEM_STANDARD_WEBHOOK_TOLERANCE_SECONDS) throw new WebhookVerificationError("The Creem webhook-timestamp is too old (more than 5 minutes).");
+  if (-skew > CREEM_STANDARD_WEBHOOK_TOLERANCE_SECONDS) throw new WebhookVerificationError("The Creem webhook-timestamp is too far in the future (more than 5 minutes).");
+  const key = Buffer.from(secret.replace(/^whsec_/, ""), "base64");
+  const expected = createHmac("sha256", key).update(`${headers.id}.${timestamp}.${rawBody}`, "utf8").digest();
+  const matches = headers.signature.split(" ").some((versioned) => {
+    const [version, value] = versioned.split(",");
+    if (version !== "v1" || !value) return false;
+    const given = Buffer.from(value, "base64");
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
+  if (!matches) throw new WebhookVerificationError("Invalid Creem webhook-signature.");
+}
+
+/**
+ * Verifies a Creem delivery over the exact raw body by either scheme above, then normalizes
+ * the event. Fails closed: without CREEM_WEBHOOK_SECRET this throws ProviderConfigurationError
+ * and accepts nothing.
+ */
+export function verifyCreemWebhook(rawBody: string, headers: Headers): PaymentEvent {
+  const secret = creemWebhookSecret();
+  const id = headers.get("webhook-id");
+  const timestamp = headers.get("webhook-timestamp");
+  const signature = headers.get("webhook-signature");
+  const legacy = headers.get(CREEM_SIGNATURE_HEADER) ?? headers.get(`x-${CREEM_SIGNATURE_HEADER}`);
+  if (id && timestamp && signature) verifyStandardWebhook(rawBody, { id, timestamp, signature }, secret);
+  else if (legacy) verifyCreemSignature(rawBody, legacy, secret);
+  else throw new WebhookVerificationError("Missing creem-signature header (or the Standard Webhooks webhook-id, webhook-timestamp and webhook-signature).");
   let event: unknown;
   try {
     event = JSON.parse(rawBody);
