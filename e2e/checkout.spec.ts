@@ -129,6 +129,9 @@ test("the success page shows processing until the webhook arrives, then active",
   await expect(page.getByRole("status").first()).toContainText(/processing/i);
 
   await sandbox.resume();
+  // FastStar's paid event names no checkout of ours: it is parked (answered 500, retried) and
+  // matched through the provider's sessions: the checkout completes once the API answers again.
+  if (!provider.webhookNamesCheckout) await sandbox.clearFaults();
   await expect(page.getByTestId("checkout-status")).toHaveText("active", { timeout: 20_000 });
 });
 

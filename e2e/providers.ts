@@ -14,14 +14,20 @@ export type E2EProvider = {
   overlay: boolean;
   /** Whether one checkout can buy several units of a credit pack. */
   quantity: boolean;
+  /**
+   * Whether the paid event alone names our checkout. FastStar's documented payment.succeeded
+   * carries only its payment id: the webhook is matched by reading the provider's sessions, so
+   * it completes a checkout only once the provider's API answers.
+   */
+  webhookNamesCheckout: boolean;
 };
 
 export const E2E_PROVIDERS: E2EProvider[] = [
-  { name: "stripe", portOffset: 0, retrievePath: "/v1/checkout/sessions/", paidEvent: "checkout.session.completed", cancelUrl: true, overlay: true, quantity: true },
-  { name: "creem", portOffset: 1, retrievePath: "/v1/checkouts", paidEvent: "checkout.completed", cancelUrl: false, overlay: true, quantity: true },
-  { name: "dodo", portOffset: 2, retrievePath: "/checkouts/", paidEvent: "payment.succeeded", cancelUrl: true, overlay: true, quantity: true },
-  { name: "recur", portOffset: 3, retrievePath: "/v1/checkout/sessions/", paidEvent: "checkout.completed", cancelUrl: true, overlay: false, quantity: false },
-  { name: "faststar", portOffset: 4, retrievePath: "/api/v1/public/checkout/sessions/", paidEvent: "payment.succeeded", cancelUrl: true, overlay: true, quantity: true },
+  { name: "stripe", portOffset: 0, retrievePath: "/v1/checkout/sessions/", paidEvent: "checkout.session.completed", cancelUrl: true, overlay: true, quantity: true, webhookNamesCheckout: true },
+  { name: "creem", portOffset: 1, retrievePath: "/v1/checkouts", paidEvent: "checkout.completed", cancelUrl: false, overlay: true, quantity: true, webhookNamesCheckout: true },
+  { name: "dodo", portOffset: 2, retrievePath: "/checkouts/", paidEvent: "payment.succeeded", cancelUrl: true, overlay: true, quantity: true, webhookNamesCheckout: true },
+  { name: "recur", portOffset: 3, retrievePath: "/v1/checkout/sessions/", paidEvent: "checkout.completed", cancelUrl: true, overlay: false, quantity: false, webhookNamesCheckout: true },
+  { name: "faststar", portOffset: 4, retrievePath: "/api/v1/public/checkout/sessions/", paidEvent: "payment.succeeded", cancelUrl: true, overlay: true, quantity: true, webhookNamesCheckout: false },
 ];
 
 /** Which providers this run covers: E2E_PROVIDERS=stripe,creem (default: all). */
