@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { creditsClawback, creditsToKeep, disputeState, nextDisputeStatus, paidAmountMismatch, pastDueGraceMs, planAccess, refundDecision, refundedTotal } from "./money-policy";
+import { addInterval, creditsClawback, creditsToKeep, disputeState, nextDisputeStatus, paidAmountMismatch, pastDueGraceMs, planAccess, refundDecision, refundedTotal } from "./money-policy";
 
 const DAY = 86_400_000;
 const priced = { amountTotal: 10_000, currency: "usd", trial: false };
@@ -101,5 +101,18 @@ describe("BILLING_PAST_DUE_GRACE_DAYS", () => {
     expect(pastDueGraceMs({ BILLING_PAST_DUE_GRACE_DAYS: "0" })).toBe(0);
     expect(pastDueGraceMs({ BILLING_PAST_DUE_GRACE_DAYS: "14" })).toBe(14 * DAY);
     for (const bad of ["-1", "1.5", "61", "three"]) expect(() => pastDueGraceMs({ BILLING_PAST_DUE_GRACE_DAYS: bad })).toThrow(/BILLING_PAST_DUE_GRACE_DAYS/);
+  });
+});
+
+describe("addInterval", () => {
+  const at = (iso: string) => new Date(iso);
+  it("is the same day next month or year, clamped to the month's end as providers bill", () => {
+    expect(addInterval(at("2026-01-15T10:30:00.000Z"), "month").toISOString()).toBe("2026-02-15T10:30:00.000Z");
+    expect(addInterval(at("2026-01-31T10:30:00.000Z"), "month").toISOString()).toBe("2026-02-28T10:30:00.000Z");
+    expect(addInterval(at("2028-01-30T00:00:00.000Z"), "month").toISOString()).toBe("2028-02-29T00:00:00.000Z");
+    expect(addInterval(at("2026-03-31T23:59:59.000Z"), "month").toISOString()).toBe("2026-04-30T23:59:59.000Z");
+    expect(addInterval(at("2026-12-31T00:00:00.000Z"), "month").toISOString()).toBe("2027-01-31T00:00:00.000Z");
+    expect(addInterval(at("2028-02-29T08:00:00.000Z"), "year").toISOString()).toBe("2029-02-28T08:00:00.000Z");
+    expect(addInterval(at("2026-05-31T08:00:00.000Z"), "year").toISOString()).toBe("2027-05-31T08:00:00.000Z");
   });
 });

@@ -176,10 +176,16 @@ export function planAccess(input: PlanAccessInput): { access: true; periodEnd: D
   return { access: true, periodEnd: input.paidThrough };
 }
 
-/** One billing interval after `from` (a renewal whose invoice names no period end). */
+/**
+ * One billing interval after `from` (a renewal whose invoice names no period end): the same day
+ * of the next month (or year), clamped to that month's last day as the providers bill
+ * (Jan 31 → Feb 28, Feb 29 → Feb 28 next year), never overflowing into the month after.
+ */
 export function addInterval(from: Date, interval: "month" | "year"): Date {
+  const year = from.getUTCFullYear() + (interval === "year" ? 1 : 0);
+  const month = from.getUTCMonth() + (interval === "month" ? 1 : 0);
+  const lastDay = new Date(Date.UTC(year, month + 1, 0)).getUTCDate();
   const next = new Date(from);
-  if (interval === "year") next.setUTCFullYear(next.getUTCFullYear() + 1);
-  else next.setUTCMonth(next.getUTCMonth() + 1);
+  next.setUTCFullYear(year, month, Math.min(from.getUTCDate(), lastDay));
   return next;
 }

@@ -16,6 +16,7 @@
  * not confirmed, the code says "unconfirmed" next to the choice.
  */
 import { createHmac, randomUUID } from "node:crypto";
+import type StripeSdk from "stripe";
 import { brandOf, isEmail, normalizeNumber, parseCard, type ParsedCard } from "../core/cards";
 import { FormParseError, canonical, parseForm, type FormTree } from "../core/form";
 import { esc, messagePage, money, page, type FrameConfig } from "../core/html";
@@ -304,10 +305,17 @@ function validate(params: Dict, fields: Record<string, Schema>, required: readon
 // ───────────────────────────── helpers ─────────────────────────────
 
 const INTERVALS = ["day", "week", "month", "year"] as const;
-const LOCALES = [
-  "auto", "bg", "cs", "da", "de", "el", "en", "en-GB", "es", "es-419", "et", "fi", "fil", "fr", "fr-CA", "hi-IN", "hr", "hu", "id", "it", "ja", "ko",
-  "lt", "lv", "ms", "mt", "nb", "nl", "pl", "pt", "pt-BR", "ro", "ru", "sk", "sl", "sv", "th", "tr", "vi", "zh", "zh-HK", "zh-TW",
-] as const;
+/** The literals of an SDK enum, without its open-ended `OtherString` member. */
+type Known<T> = T extends string ? (string extends T ? never : T) : never;
+// Checkout's locales as the pinned SDK types them (SessionCreateParams.Locale): the table must
+// name each literal and no other, or `tsc` fails.
+const LOCALE_TABLE = {
+  auto: true, bg: true, cs: true, da: true, de: true, el: true, en: true, "en-GB": true, es: true, "es-419": true, et: true,
+  fi: true, fil: true, fr: true, "fr-CA": true, "hi-IN": true, hr: true, hu: true, id: true, it: true, ja: true, ko: true,
+  lt: true, lv: true, ms: true, mt: true, nb: true, nl: true, pl: true, pt: true, "pt-BR": true, ro: true, ru: true,
+  sk: true, sl: true, sv: true, th: true, tr: true, vi: true, zh: true, "zh-HK": true, "zh-TW": true,
+} as const satisfies Record<Known<StripeSdk.Checkout.SessionCreateParams.Locale>, true>;
+const LOCALES = Object.keys(LOCALE_TABLE);
 
 function clone<T>(v: T): T {
   return structuredClone(v);
@@ -331,6 +339,24 @@ function addInterval(ts: number, interval: Interval, count: number): number {
 
 function intervalPhrase(r: Recurring): string {
   return r.interval_count === 1 ? `per ${r.interval}` : `every ${r.interval_count} ${r.interval}s`;
+}
+
+/** What Checkout's card form collects: the country (the sandbox's page does not ask; its cards are US). */
+function cardAddress(): Dict {
+  return { city: null, country: "US", line1: null, line2: null, postal_code: null, state: null };
+}
+
+/** Stripe's Address: every field present, null when not given. */
+function addressOf(given: Dict): Dict {
+  const field = (k: string) => (typeof given[k] === "string" && given[k] !== "" ? given[k] : null);
+  return { city: field("city"), country: field("country"), line1: field("line1"), line2: field("line2"), postal_code: field("postal_code"), state: field("state") };
+}
+
+/** A customer Stripe Tax can place: an address (or shipping address) with a country. unconfirmed: Stripe also validates the postal code per country. */
+function hasTaxLocation(customer: Customer): boolean {
+  const address = isDict(customer.address) ? customer.address : null;
+  const shipping = isDict(customer.shipping) && isDict(customer.shipping.address) ? customer.shipping.address : null;
+  return Boolean(address?.country || shipping?.country);
 }
 
 function redact(key: string): string {
@@ -491,6 +517,7 @@ const SESSION_CREATE: Record<string, Schema> = {
   payment_method_types: S.arr(S.str()),
   submit_type: S.str({ enum: ["auto", "book", "donate", "pay", "subscribe"] }),
   automatic_tax: S.obj({ enabled: S.bool(), liability: S.any() }),
+  customer_update: S.obj({ address: S.str({ enum: ["auto", "never"] }), name: S.str({ enum: ["auto", "never"] }), shipping: S.str({ enum: ["auto", "never"] }) }),
   expand: expandSchema,
   // Accepted and echoed where Stripe echoes them, but not emulated further:
   adaptive_pricing: S.any(),
@@ -501,7 +528,6 @@ const SESSION_CREATE: Record<string, Schema> = {
   custom_fields: S.any(),
   custom_text: S.any(),
   customer_account: S.any(),
-  customer_update: S.any(),
   excluded_payment_method_types: S.any(),
   integration_identifier: S.any(),
   invoice_creation: S.any(),
@@ -1163,6 +1189,8 @@ class StripeSandbox implements ProviderInstance {
     const cust = this.makeCustomer((p.email as string | undefined) ?? null, (p.name as string | undefined) ?? null, (p.metadata as Meta | undefined) ?? {});
     if (p.description) cust.description = p.description;
     if (p.phone) cust.phone = p.phone;
+    if (isDict(p.address)) cust.address = addressOf(p.address);
+    if (isDict(p.shipping)) cust.shipping = { address: addressOf(isDict(p.shipping.address) ? p.shipping.address : {}), name: typeof p.shipping.name === "string" ? p.shipping.name : null, phone: null };
     return { body: this.expand(cust, p.expand) };
   }
 
@@ -1326,6 +1354,18 @@ class StripeSandbox implements ProviderInstance {
       customer = this.get<Customer>(p.customer, "customer");
       if (!customer) throw missingResource("customer", p.customer, "customer", 400);
     }
+    const customerUpdate = p.customer_update as Dict | undefined;
+    // SessionCreateParams.customer_update: "Can only be provided when `customer` is provided." (unconfirmed wording)
+    if (customerUpdate !== undefined && !customer) throw invalid("`customer_update` can only be used with `customer`.", "customer_update");
+    // Stripe Tax needs the buyer's location: an existing customer without an address (or
+    // shipping) is refused unless Checkout may save the one it collects.
+    if ((p.automatic_tax as Dict | undefined)?.enabled === true && customer && !hasTaxLocation(customer) && customerUpdate?.address !== "auto" && customerUpdate?.shipping !== "auto") {
+      throw invalid(
+        "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.",
+        undefined,
+        "customer_tax_location_invalid",
+      );
+    }
     if (p.allow_promotion_codes !== undefined && p.discounts !== undefined) {
       throw invalid("You may only specify one of these parameters: allow_promotion_codes, discounts.", "allow_promotion_codes", "parameters_exclusive");
     }
@@ -1340,6 +1380,11 @@ class StripeSandbox implements ProviderInstance {
     const currencies = new Set(lineItems.map((li) => li.currency));
     if (currencies.size > 1) throw invalid("All line items must use the same currency.", "line_items"); // unconfirmed wording
     const currency = lineItems[0]?.currency ?? (p.currency ? String(p.currency).toLowerCase() : null);
+    // SessionCreateParams.currency: "Required in `setup` mode when `allowed_payment_method_types`
+    // is not set" (older docs: `payment_method_types`). unconfirmed wording
+    if (mode === "setup" && !currency && p.allowed_payment_method_types === undefined && p.payment_method_types === undefined) {
+      throw invalid("Missing required param: currency.", "currency", "parameter_missing");
+    }
     if (mode === "subscription") {
       const recurring = lineItems.filter((li) => li.price.recurring);
       if (recurring.length === 0) {
@@ -1381,7 +1426,9 @@ class StripeSandbox implements ProviderInstance {
       allowed_payment_method_types: null,
       amount_subtotal: null,
       amount_total: null,
-      automatic_tax: { enabled: Boolean((p.automatic_tax as Dict | undefined)?.enabled), liability: null, provider: null, status: null },
+      automatic_tax: (p.automatic_tax as Dict | undefined)?.enabled === true
+        ? { enabled: true, liability: { type: "self" }, provider: "stripe", status: "requires_location_inputs" }
+        : { enabled: false, liability: null, provider: null, status: null },
       billing_address_collection: (p.billing_address_collection as string | undefined) ?? null,
       cancel_url: (p.cancel_url as string | undefined) ?? null,
       client_reference_id: (p.client_reference_id as string | undefined) ?? null,
@@ -1550,35 +1597,87 @@ class StripeSandbox implements ProviderInstance {
     const now = this.now();
     const piId = newId("pi", 24);
     const pm = newId("pm", 24);
+    // Field for field as Charges.d.ts (Charge) and Stripe's OpenAPI fixture `charge` have them;
+    // Connect, Sources, receipts and Radar reviews are not emulated (null).
     const charge = this.put<Charge>({
       id: newId("ch", 24),
       object: "charge",
       amount,
       amount_captured: amount,
       amount_refunded: 0,
+      application: null,
+      application_fee: null,
+      application_fee_amount: null,
       balance_transaction: newId("txn", 24),
-      billing_details: { address: null, email: details.email, name: details.name, phone: null, tax_id: null },
+      billing_details: { address: cardAddress(), email: details.email, name: details.name, phone: null, tax_id: null },
+      calculated_statement_descriptor: "CHECKOUT SANDBOX",
       captured: true,
       created: now,
       currency,
       customer,
       description,
       disputed: false,
+      failure_balance_transaction: null,
       failure_code: null,
       failure_message: null,
+      fraud_details: {},
       livemode: false,
       metadata,
-      outcome: { network_status: "approved_by_network", reason: null, risk_level: "normal", seller_message: "Payment complete.", type: "authorized" },
+      on_behalf_of: null,
+      outcome: {
+        advice_code: null,
+        network_advice_code: null,
+        network_decline_code: null,
+        network_status: "approved_by_network",
+        reason: null,
+        risk_level: "normal",
+        seller_message: "Payment complete.",
+        type: "authorized",
+      },
       paid: true,
       payment_intent: piId,
       payment_method: pm,
       payment_method_details: {
         type: "card",
-        card: { brand: details.card.brand, country: "US", exp_month: details.card.expMonth, exp_year: details.card.expYear, funding: "credit", last4: details.card.last4 },
+        card: {
+          amount_authorized: amount,
+          authorization_code: null,
+          brand: details.card.brand,
+          checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: "pass" },
+          country: "US",
+          exp_month: details.card.expMonth,
+          exp_year: details.card.expYear,
+          extended_authorization: { status: "disabled" },
+          fingerprint: randomId(16),
+          funding: "credit",
+          incremental_authorization: { status: "unavailable" },
+          installments: null,
+          last4: details.card.last4,
+          mandate: null,
+          multicapture: { status: "unavailable" },
+          network: details.card.brand,
+          network_token: { used: false },
+          network_transaction_id: randomId(15),
+          overcapture: { maximum_amount_capturable: amount, status: "unavailable" },
+          regulated_status: "unregulated",
+          three_d_secure: null,
+          transaction_link_id: null,
+          wallet: null,
+        },
       },
       receipt_email: null,
+      receipt_number: null,
+      receipt_url: null,
       refunded: false,
+      review: null,
+      shipping: null,
+      source: null,
+      source_transfer: null,
+      statement_descriptor: null,
+      statement_descriptor_suffix: null,
       status: "succeeded",
+      transfer_data: null,
+      transfer_group: null,
     });
     const pi = this.put<PaymentIntent>({
       id: piId,
@@ -1662,7 +1761,7 @@ class StripeSandbox implements ProviderInstance {
       customer = this.makeCustomer(details.email, details.name);
     }
     s.customer = customer?.id ?? null;
-    s.customer_details = { address: null, business_name: null, email: details.email, individual_name: null, name: details.name, phone: null, tax_exempt: "none", tax_ids: [] };
+    s.customer_details = { address: cardAddress(), business_name: null, email: details.email, individual_name: null, name: details.name, phone: null, tax_exempt: "none", tax_ids: [] };
     s.collected_information = { business_name: null, individual_name: null, shipping_details: null };
     const charged = this.chargedNow(s);
     const emitted: Array<[string, SObj]> = [];
@@ -1742,6 +1841,7 @@ class StripeSandbox implements ProviderInstance {
       billing_cycle_anchor: periodEnd,
       billing_cycle_anchor_config: null,
       billing_mode: { flexible: null, type: "classic" },
+      billing_schedules: [],
       billing_thresholds: null,
       cancel_at: null,
       cancel_at_period_end: false,
@@ -1759,10 +1859,11 @@ class StripeSandbox implements ProviderInstance {
       description: internal.subscriptionDescription,
       discounts: [],
       ended_at: null,
-      invoice_settings: { account_tax_ids: null, issuer: { type: "self" } },
+      invoice_settings: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: { type: "self" } },
       items: { object: "list", data: items, has_more: false, total_count: items.length, url: `/v1/subscription_items?subscription=${subId}` },
       latest_invoice: null,
       livemode: false,
+      managed_payments: null,
       metadata: { ...internal.subscriptionMetadata },
       next_pending_invoice_item_invoice: null,
       on_behalf_of: null,
@@ -1932,6 +2033,8 @@ class StripeSandbox implements ProviderInstance {
           pretax_credit_amounts: [],
           pricing: { price_details: { price: l.price.id, product: l.price.product }, type: "price_details", unit_amount_decimal: l.price.unit_amount_decimal },
           quantity: l.quantity,
+          quantity_decimal: String(l.quantity),
+          subscription: sub.id,
           subtotal: l.amount,
           taxes: [],
         })),
@@ -2621,7 +2724,7 @@ ${field("name", "Name on card", 'type="text" autocomplete="cc-name"')}
         livemode: false,
         metadata: {},
         payment_intent: charge.payment_intent ?? null,
-        payment_method_details: { card: { brand: card?.brand ?? "visa", case_type: "chargeback", network_reason_code: "10.4" }, type: "card" },
+        payment_method_details: { card: { brand: card?.brand ?? "visa", case_type: "chargeback", network: card?.network ?? card?.brand ?? "visa", network_reason_code: "10.4" }, type: "card" },
         reason: typeof body.reason === "string" ? body.reason : "fraudulent",
         status: "needs_response",
       });

@@ -352,3 +352,65 @@ describe("expire, subscriptions, refunds", () => {
     expect((a.customer as Stripe.Customer).email).toBe("buyer@example.com");
   });
 });
+
+// Create-time rules of Checkout Sessions that Stripe enforces and the sandbox enforces too, so an
+// adapter that breaks them fails here and not in production. Each names its source.
+const taxedItem = { price_data: { currency: "usd", product_data: { name: "Pack" }, unit_amount: 1000 }, quantity: 1 };
+
+describe("automatic_tax with an existing customer (Stripe Tax: the customer's location)", () => {
+  // Stripe: 400 customer_tax_location_invalid, "Automatic tax calculation in Checkout requires a
+  // valid address on the Customer. Add a valid address to the Customer or set either
+  // `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' …".
+  it("is refused when the customer has no address and Checkout may not save one", async () => {
+    const customer = await stripe.customers.create({ email: "buyer@example.com" });
+    const error = await rejection(stripe.checkout.sessions.create({ mode: "payment", success_url: SUCCESS_URL, customer: customer.id, line_items: [taxedItem], automatic_tax: { enabled: true } }));
+    expect(error.statusCode).toBe(400);
+    expect(error.type).toBe("StripeInvalidRequestError");
+    expect(error.code).toBe("customer_tax_location_invalid");
+    expect(error.message).toMatch(/^Automatic tax calculation in Checkout requires a valid address on the Customer\..*`customer_update\[address\]` to 'auto'/);
+  });
+
+  it("is accepted with customer_update[address]=auto or [shipping]=auto, a customer with an address, or no customer", async () => {
+    const customer = await stripe.customers.create({ email: "buyer@example.com" });
+    const base = { mode: "payment" as const, success_url: SUCCESS_URL, line_items: [taxedItem], automatic_tax: { enabled: true } };
+    const saved = await stripe.checkout.sessions.create({ ...base, customer: customer.id, customer_update: { address: "auto" } });
+    expect(saved.automatic_tax).toMatchObject({ enabled: true, liability: { type: "self" } });
+    await stripe.checkout.sessions.create({ ...base, customer: customer.id, customer_update: { shipping: "auto" } });
+    const located = await stripe.customers.create({ email: "b@example.com", address: { country: "DE", postal_code: "10115" } });
+    await stripe.checkout.sessions.create({ ...base, customer: located.id });
+    await stripe.checkout.sessions.create({ ...base, customer_email: "c@example.com" });
+    // Without automatic tax the customer's address does not matter.
+    await stripe.checkout.sessions.create({ mode: "payment", success_url: SUCCESS_URL, customer: customer.id, line_items: [taxedItem] });
+  });
+
+  it("customer_update needs a customer (SDK: \"Can only be provided when `customer` is provided\")", async () => {
+    const error = await rejection(stripe.checkout.sessions.create({ mode: "payment", success_url: SUCCESS_URL, line_items: [taxedItem], customer_update: { address: "auto" } }));
+    expect(error.statusCode).toBe(400);
+    expect(error.param).toBe("customer_update");
+  });
+});
+
+describe("setup mode without line items (SessionCreateParams.currency: required in setup mode when the payment method types are not set)", () => {
+  it("is refused without currency", async () => {
+    const error = await rejection(stripe.checkout.sessions.create({ mode: "setup", success_url: SUCCESS_URL }));
+    expect(error.statusCode).toBe(400);
+    expect(error.type).toBe("StripeInvalidRequestError");
+    expect(error.code).toBe("parameter_missing");
+    expect(error.param).toBe("currency");
+  });
+
+  it("is accepted with currency, or with allowed_payment_method_types named", async () => {
+    expect((await stripe.checkout.sessions.create({ mode: "setup", success_url: SUCCESS_URL, currency: "eur" })).currency).toBe("eur");
+    expect((await stripe.checkout.sessions.create({ mode: "setup", success_url: SUCCESS_URL, allowed_payment_method_types: ["card"] })).currency).toBeNull();
+  });
+});
+
+describe("locale (SessionCreateParams.Locale of the pinned SDK)", () => {
+  it("takes every locale the SDK lists, hi-IN included, and refuses others", async () => {
+    for (const locale of ["hi-IN", "fil", "es-419", "zh-HK", "auto"] as const) {
+      expect((await stripe.checkout.sessions.create({ mode: "payment", success_url: SUCCESS_URL, line_items: [taxedItem], locale })).locale).toBe(locale);
+    }
+    const error = await rejection(stripe.checkout.sessions.create({ mode: "payment", success_url: SUCCESS_URL, line_items: [taxedItem], locale: "xx" }));
+    expect(error.param).toBe("locale");
+  });
+});

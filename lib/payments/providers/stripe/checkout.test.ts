@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ProviderRequestError, ProviderUnavailableError, UnsupportedFeatureError } from "@/lib/payments/errors";
 import type { CheckoutRequest } from "@/lib/payments/types";
 import { stripeProvider } from "./index";
-import { toSessionParams, withSessionPlaceholder } from "./checkout";
+import { STRIPE_CHECKOUT_LOCALES, toSessionParams, withSessionPlaceholder } from "./checkout";
 import { callStripe } from "./client";
 import { SANDBOX_SECRET_KEY, startStripeSandbox, type StripeSandbox } from "./testing/sandbox";
 
@@ -109,6 +109,29 @@ describe("stripe request mapping (toSessionParams)", () => {
   });
 });
 
+describe("what Stripe requires of a create (each rule enforced by the sandbox too: sandbox/tests/stripe-rules.test.ts)", () => {
+  it("automatic tax for an existing customer lets Checkout save the address it collects (customer_update[address]=auto)", () => {
+    expect(toSessionParams(request({ automaticTax: true, providerCustomerId: "cus_1" }))).toMatchObject({ automatic_tax: { enabled: true }, customer: "cus_1", customer_update: { address: "auto" } });
+    // customer_update only goes with customer; without automatic tax it is not needed.
+    expect(toSessionParams(request({ automaticTax: true })).customer_update).toBeUndefined();
+    expect(toSessionParams(request({ providerCustomerId: "cus_1" })).customer_update).toBeUndefined();
+  });
+
+  it("setup mode sends no line items and the currency (from the request's line item); without one it is refused before calling Stripe", () => {
+    const params = toSessionParams(request({ mode: "setup", lineItems: [{ ...request().lineItems[0], currency: "eur" }] }));
+    expect(params).toMatchObject({ mode: "setup", currency: "eur", setup_intent_data: { metadata: { checkout_id: "chk_our_1" } } });
+    expect(params.line_items).toBeUndefined();
+    expect(() => toSessionParams(request({ mode: "setup", lineItems: [] }))).toThrow(ProviderRequestError);
+    expect(() => toSessionParams(request({ mode: "setup", lineItems: [] }))).toThrow(/currency/);
+  });
+
+  it("every locale of the pinned SDK's SessionCreateParams.Locale is sent (hi-IN was missing from a copied list); others are refused", () => {
+    expect(STRIPE_CHECKOUT_LOCALES).toContain("hi-IN");
+    for (const locale of STRIPE_CHECKOUT_LOCALES) expect(toSessionParams(request({ locale })).locale).toBe(locale);
+    expect(() => toSessionParams(request({ locale: "hi" }))).toThrow(UnsupportedFeatureError);
+  });
+});
+
 describe("stripe adapter over HTTP (real SDK → the local payments sandbox)", () => {
   let sandbox: StripeSandbox;
   const saved = { ...process.env };
@@ -158,6 +181,18 @@ describe("stripe adapter over HTTP (real SDK → the local payments sandbox)", (
     expect((await sandbox.creates()).at(-1)!.body).toMatchObject({ customer: customer.id });
     await sandbox.pay(created.providerSessionId);
     expect((await stripeProvider.getCheckout(created.providerSessionId)).customerId).toBe(customer.id);
+  });
+
+  it("creates what Stripe accepts: automatic tax for a known customer, a setup session, an SDK locale", async () => {
+    configure();
+    const customer = await sandbox.stripe.customers.create({ email: "taxed@example.com" });
+    const taxed = await stripeProvider.createCheckout(request({ automaticTax: true, providerCustomerId: customer.id, idempotencyKey: "checkout_tax_known_customer" }));
+    expect((await sandbox.creates()).at(-1)!.body).toMatchObject({ automatic_tax: { enabled: "true" }, customer: customer.id, customer_update: { address: "auto" } });
+    expect((await sandbox.stripe.checkout.sessions.retrieve(taxed.providerSessionId)).automatic_tax.enabled).toBe(true);
+    const setup = await stripeProvider.createCheckout(request({ mode: "setup", idempotencyKey: "checkout_setup_1" }));
+    expect(await sandbox.stripe.checkout.sessions.retrieve(setup.providerSessionId)).toMatchObject({ mode: "setup", currency: "usd" });
+    const hindi = await stripeProvider.createCheckout(request({ locale: "hi-IN", idempotencyKey: "checkout_locale_hi" }));
+    expect((await sandbox.stripe.checkout.sessions.retrieve(hindi.providerSessionId)).locale).toBe("hi-IN");
   });
 
   it("returns a subscription snapshot (period end from the items) for a paid subscription session", async () => {

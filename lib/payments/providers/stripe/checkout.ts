@@ -10,6 +10,7 @@ import type {
 } from "@/lib/payments/types";
 import { callStripe, stripeClient } from "./client";
 import { stripeApiTarget } from "./config";
+import { isStripeCheckoutLocale } from "./locales";
 import { checkoutStateFromSession, isObject, subscriptionSnapshot, type Json } from "./normalize";
 
 export const stripeCapabilities: ProviderCapabilities = {
@@ -32,10 +33,7 @@ export const stripeCapabilities: ProviderCapabilities = {
   signedReturnUrl: false,
 };
 
-// Checkout's `locale` values (Session.Locale); anything else is refused rather than dropped.
-const LOCALES = new Set(
-  "auto bg cs da de el en en-GB es es-419 et fi fil fr fr-CA hr hu id it ja ko lt lv ms mt nb nl pl pt pt-BR ro ru sk sl sv th tr vi zh zh-HK zh-TW".split(" "),
-);
+export { STRIPE_CHECKOUT_LOCALES } from "./locales";
 
 /** Stripe replaces the literal {CHECKOUT_SESSION_ID} on redirect; it must not be URL-encoded. */
 export function withSessionPlaceholder(successUrl: string): string {
@@ -48,7 +46,8 @@ export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.Sessi
   if (request.lineItems.length === 0 && request.mode !== "setup") {
     throw new ProviderRequestError("stripe", "A checkout needs at least one line item.");
   }
-  if (request.locale && !LOCALES.has(request.locale)) {
+  // Checkout's `locale` values (locales.ts, from the SDK's type); anything else is refused rather than dropped.
+  if (request.locale && !isStripeCheckoutLocale(request.locale)) {
     throw new UnsupportedFeatureError("stripe", "locale", `Stripe Checkout does not support the locale "${request.locale}".`);
   }
   const metadata = { ...request.metadata, checkout_id: request.checkoutId };
@@ -83,9 +82,14 @@ export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.Sessi
       };
     });
   } else {
-    // Setup mode needs a currency (for the payment methods offered) and no line items.
+    // Setup mode takes no line items but needs a currency (SessionCreateParams.currency:
+    // "Required in `setup` mode when `allowed_payment_method_types` is not set"): our request
+    // names it only through a line item, so without one it is refused here, not by Stripe.
     const currency = request.lineItems[0]?.currency;
-    if (currency) params.currency = currency;
+    if (!currency) {
+      throw new ProviderRequestError("stripe", "A setup-mode checkout needs a currency (Stripe requires one for the payment methods it offers): pass one line item whose currency to use.");
+    }
+    params.currency = currency;
   }
   if (request.providerCustomerId) params.customer = request.providerCustomerId;
   else if (request.customerEmail) params.customer_email = request.customerEmail;
@@ -104,7 +108,7 @@ export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.Sessi
   }
   if (request.mode === "payment") params.payment_intent_data = { metadata };
   if (request.mode === "setup") params.setup_intent_data = { metadata };
-  if (request.locale) params.locale = request.locale as Stripe.Checkout.SessionCreateParams.Locale;
+  if (request.locale) params.locale = request.locale;
   if (request.discountCode) {
     // Stripe prefills a discount by promotion code id (promo_…) or coupon id, not by the code text.
     if (request.discountCode.startsWith("promo_")) params.discounts = [{ promotion_code: request.discountCode }];
@@ -117,7 +121,12 @@ export function toSessionParams(request: CheckoutRequest): Stripe.Checkout.Sessi
   } else if (request.allowDiscountCodes) {
     params.allow_promotion_codes = true;
   }
-  if (request.automaticTax) params.automatic_tax = { enabled: true };
+  if (request.automaticTax) {
+    params.automatic_tax = { enabled: true };
+    // Stripe Tax needs the buyer's location: an existing customer without an address is refused
+    // (customer_tax_location_invalid) unless Checkout may save the address it collects.
+    if (params.customer) params.customer_update = { address: "auto" };
+  }
   return params;
 }
 
